@@ -1,0 +1,734 @@
+//! The scenario: every parameter of a run, with its default.
+//!
+//! A scenario file only lists what it changes; [`load`] merges it over the
+//! defaults defined here (after any `extends` parents and `--set` overrides),
+//! checks every key, type and range once, and hands the model a fully
+//! resolved [`Scenario`]. Units and valid ranges live in [`params`], next to
+//! the documentation they generate.
+
+mod load;
+pub mod params;
+mod validate;
+
+pub use load::{Override, ResolvedScenario, load, parse_override, resolve_str};
+
+use serde::{Deserialize, Serialize};
+
+/// The sector classification of the model, in the order used everywhere
+/// (sector index = position in this list).
+pub const SECTOR_NAMES: [&str; 12] = [
+    "agriculture",
+    "agrifood",
+    "textiles",
+    "chemicals",
+    "metals",
+    "mechanical",
+    "electronics",
+    "pharma",
+    "energy",
+    "construction",
+    "services",
+    "environmental_services",
+];
+
+/// Number of sectors.
+pub const N_SECTORS: usize = SECTOR_NAMES.len();
+
+/// The fields of the knowledge profile (cognitive base) of firms and
+/// research organisations, in vector order.
+pub const KNOWLEDGE_FIELDS: [&str; 8] = [
+    "biology",
+    "chemistry",
+    "materials",
+    "mechanics",
+    "electronics",
+    "energy",
+    "craft",
+    "organisation",
+];
+
+/// Dimension of knowledge profiles.
+pub const N_KNOWLEDGE: usize = KNOWLEDGE_FIELDS.len();
+
+/// The four regimes, in chronological order.
+pub const REGIME_NAMES: [&str; 4] = ["large_firm", "decentralisation", "clusters", "transition"];
+
+/// A complete, validated scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub run: RunParams,
+    pub territory: TerritoryParams,
+    pub population: PopulationParams,
+    pub firms: FirmParams,
+    pub labour: LabourParams,
+    pub proximity: ProximityParams,
+    pub cooperation: CooperationParams,
+    pub innovation: InnovationParams,
+    pub institutions: InstitutionParams,
+    pub sectors: Sectors,
+    pub regimes: Regimes,
+    pub output: OutputParams,
+}
+
+/// `[run]`: time frame and master seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunParams {
+    pub start_year: i64,
+    pub end_year: i64,
+    pub steps_per_year: i64,
+    pub seed: i64,
+}
+
+impl Default for RunParams {
+    fn default() -> Self {
+        Self {
+            start_year: 1950,
+            end_year: 2025,
+            steps_per_year: 1,
+            seed: 42,
+        }
+    }
+}
+
+/// `[territory]`: the synthetic country.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerritoryParams {
+    pub seed: i64,
+    pub regions: i64,
+    pub width_km: f64,
+    pub height_km: f64,
+    pub zipf_exponent: f64,
+    pub urban_radius_km: f64,
+    pub rural_radius_km: f64,
+    pub agglomeration_elasticity: f64,
+    pub congestion_elasticity: f64,
+}
+
+impl Default for TerritoryParams {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            regions: 40,
+            width_km: 1000.0,
+            height_km: 1000.0,
+            zipf_exponent: 1.0,
+            urban_radius_km: 12.0,
+            rural_radius_km: 45.0,
+            agglomeration_elasticity: 0.03,
+            congestion_elasticity: 0.03,
+        }
+    }
+}
+
+/// `[population]`: initial counts and the labour force's demography.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationParams {
+    pub firms: i64,
+    pub citizens: i64,
+    pub initial_unemployment: f64,
+    pub labour_force_growth: f64,
+    pub entry_age: i64,
+    pub retirement_age: i64,
+}
+
+impl Default for PopulationParams {
+    fn default() -> Self {
+        Self {
+            firms: 20_000,
+            citizens: 200_000,
+            initial_unemployment: 0.02,
+            labour_force_growth: 0.006,
+            entry_age: 20,
+            retirement_age: 65,
+        }
+    }
+}
+
+/// `[firms]`: production, growth, finance, entry and exit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirmParams {
+    pub max_initial_size: i64,
+    pub large_firm_urban_bias: f64,
+    pub competition: f64,
+    pub adjustment_speed: f64,
+    pub growth_noise: f64,
+    pub noise_size_elasticity: f64,
+    pub labour_share: f64,
+    pub fixed_cost: f64,
+    pub initial_cash: f64,
+    pub bankruptcy_threshold: f64,
+    pub owner_exit_rate: f64,
+    pub spinoff_rate: f64,
+    pub opportunity_startup_rate: f64,
+    pub productivity_dispersion: f64,
+    pub imitation_rate: f64,
+    pub large_group_share: f64,
+    pub large_foreign_share: f64,
+    pub sme_group_share: f64,
+    pub sme_foreign_share: f64,
+    pub groups_per_sector: i64,
+    pub initial_embeddedness: f64,
+    pub embeddedness_rebuild: f64,
+    pub leading_firm_size: i64,
+    pub domestic_relocation_share: f64,
+}
+
+impl Default for FirmParams {
+    fn default() -> Self {
+        Self {
+            max_initial_size: 8000,
+            large_firm_urban_bias: 1.0,
+            competition: 2.0,
+            adjustment_speed: 0.35,
+            growth_noise: 0.2,
+            noise_size_elasticity: 0.15,
+            labour_share: 0.65,
+            fixed_cost: 0.3,
+            initial_cash: 0.3,
+            bankruptcy_threshold: 0.5,
+            owner_exit_rate: 0.04,
+            spinoff_rate: 0.01,
+            opportunity_startup_rate: 0.001,
+            productivity_dispersion: 0.2,
+            imitation_rate: 0.05,
+            large_group_share: 0.6,
+            large_foreign_share: 0.15,
+            sme_group_share: 0.15,
+            sme_foreign_share: 0.05,
+            groups_per_sector: 8,
+            initial_embeddedness: 0.7,
+            embeddedness_rebuild: 0.05,
+            leading_firm_size: 1000,
+            domestic_relocation_share: 0.3,
+        }
+    }
+}
+
+/// `[labour]`: job search, migration and skills of citizens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabourParams {
+    pub search_decay_km: f64,
+    pub applications: i64,
+    pub commute_km: f64,
+    pub skill_learning: f64,
+    pub skill_decay: f64,
+    pub newcomer_skill_1950: f64,
+    pub newcomer_skill_2025: f64,
+    pub skill_noise: f64,
+    pub training_effect: f64,
+}
+
+impl Default for LabourParams {
+    fn default() -> Self {
+        Self {
+            search_decay_km: 80.0,
+            applications: 3,
+            commute_km: 40.0,
+            skill_learning: 0.03,
+            skill_decay: 0.02,
+            newcomer_skill_1950: 0.3,
+            newcomer_skill_2025: 0.6,
+            skill_noise: 0.15,
+            training_effect: 0.05,
+        }
+    }
+}
+
+/// `[proximity]`: how geographic and organised proximity are measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProximityParams {
+    pub decay_length_km: f64,
+    pub decay_length_growth: f64,
+    pub belonging_weight: f64,
+    pub similarity_weight: f64,
+    pub partner_of_partner_belonging: f64,
+    pub event_proximity: f64,
+}
+
+impl Default for ProximityParams {
+    fn default() -> Self {
+        Self {
+            decay_length_km: 30.0,
+            decay_length_growth: 0.025,
+            belonging_weight: 0.6,
+            similarity_weight: 0.4,
+            partner_of_partner_belonging: 0.5,
+            event_proximity: 0.6,
+        }
+    }
+}
+
+/// `[cooperation]`: partner search, ties and learning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CooperationParams {
+    pub network_share: f64,
+    pub max_ties_base: f64,
+    pub max_ties_per_log_size: f64,
+    pub tie_decay: f64,
+    pub renewal_rate: f64,
+    pub dissolve_below: f64,
+    pub same_sector_complementarity: f64,
+    pub other_sector_complementarity: f64,
+    pub event_attendance: f64,
+    pub event_external_attendees: i64,
+    pub event_meetings: i64,
+    pub fair_size: i64,
+    pub learning_rate: f64,
+}
+
+impl Default for CooperationParams {
+    fn default() -> Self {
+        Self {
+            network_share: 0.4,
+            max_ties_base: 2.0,
+            max_ties_per_log_size: 1.5,
+            tie_decay: 0.25,
+            renewal_rate: 0.8,
+            dissolve_below: 0.3,
+            same_sector_complementarity: 0.4,
+            other_sector_complementarity: 0.1,
+            event_attendance: 0.3,
+            event_external_attendees: 10,
+            event_meetings: 3,
+            fair_size: 40,
+            learning_rate: 0.05,
+        }
+    }
+}
+
+/// `[innovation]`: innovation hazard and its effect on productivity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InnovationParams {
+    pub base_rate: f64,
+    pub size_elasticity: f64,
+    pub knowledge_effect: f64,
+    pub productivity_step: f64,
+    pub cognitive_distance_max: f64,
+    pub research_gain: f64,
+    pub profile_mutation: f64,
+}
+
+impl Default for InnovationParams {
+    fn default() -> Self {
+        Self {
+            base_rate: 0.02,
+            size_elasticity: 0.3,
+            knowledge_effect: 0.5,
+            productivity_step: 0.05,
+            cognitive_distance_max: 0.8,
+            research_gain: 1.0,
+            profile_mutation: 0.05,
+        }
+    }
+}
+
+/// `[institutions]`: local authorities, cluster organisations, research
+/// and training organisations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstitutionParams {
+    pub authority_adjustment: f64,
+    pub cluster_min_firms: i64,
+    pub cluster_min_lq: f64,
+    pub cluster_membership_rate: f64,
+    pub cluster_dissolution_rate: f64,
+    pub research_organisations: i64,
+    pub research_link_decay: f64,
+}
+
+impl Default for InstitutionParams {
+    fn default() -> Self {
+        Self {
+            authority_adjustment: 0.15,
+            cluster_min_firms: 12,
+            cluster_min_lq: 1.2,
+            cluster_membership_rate: 0.3,
+            cluster_dissolution_rate: 0.03,
+            research_organisations: 50,
+            research_link_decay: 0.1,
+        }
+    }
+}
+
+/// Parameters of one sector (`[sectors.<name>]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectorParams {
+    pub firm_share: f64,
+    pub demand_share_1950: f64,
+    pub demand_share_2025: f64,
+    pub size_tail: f64,
+    pub knowledge: Vec<f64>,
+    pub complements: Vec<String>,
+    pub rural: bool,
+    pub pollution_intensity: f64,
+    pub globalisation_exposure: f64,
+}
+
+/// `[sectors]`: one table per sector of [`SECTOR_NAMES`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sectors {
+    pub agriculture: SectorParams,
+    pub agrifood: SectorParams,
+    pub textiles: SectorParams,
+    pub chemicals: SectorParams,
+    pub metals: SectorParams,
+    pub mechanical: SectorParams,
+    pub electronics: SectorParams,
+    pub pharma: SectorParams,
+    pub energy: SectorParams,
+    pub construction: SectorParams,
+    pub services: SectorParams,
+    pub environmental_services: SectorParams,
+}
+
+impl Sectors {
+    /// The sectors in [`SECTOR_NAMES`] order.
+    pub fn all(&self) -> [&SectorParams; N_SECTORS] {
+        [
+            &self.agriculture,
+            &self.agrifood,
+            &self.textiles,
+            &self.chemicals,
+            &self.metals,
+            &self.mechanical,
+            &self.electronics,
+            &self.pharma,
+            &self.energy,
+            &self.construction,
+            &self.services,
+            &self.environmental_services,
+        ]
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sector(
+    firm_share: f64,
+    demand_share_1950: f64,
+    demand_share_2025: f64,
+    size_tail: f64,
+    knowledge: [f64; N_KNOWLEDGE],
+    complements: &[&str],
+    rural: bool,
+    pollution_intensity: f64,
+    globalisation_exposure: f64,
+) -> SectorParams {
+    SectorParams {
+        firm_share,
+        demand_share_1950,
+        demand_share_2025,
+        size_tail,
+        knowledge: knowledge.to_vec(),
+        complements: complements.iter().map(|s| s.to_string()).collect(),
+        rural,
+        pollution_intensity,
+        globalisation_exposure,
+    }
+}
+
+impl Default for Sectors {
+    fn default() -> Self {
+        // knowledge: biology, chemistry, materials, mechanics, electronics, energy, craft, organisation
+        Self {
+            agriculture: sector(
+                0.40,
+                0.22,
+                0.03,
+                2.2,
+                [0.6, 0.1, 0.0, 0.1, 0.0, 0.0, 0.2, 0.0],
+                &["agrifood", "environmental_services"],
+                true,
+                0.3,
+                0.3,
+            ),
+            agrifood: sector(
+                0.05,
+                0.05,
+                0.04,
+                1.3,
+                [0.45, 0.2, 0.0, 0.1, 0.0, 0.0, 0.15, 0.1],
+                &["agriculture", "mechanical", "services"],
+                false,
+                0.2,
+                0.4,
+            ),
+            textiles: sector(
+                0.05,
+                0.07,
+                0.005,
+                1.3,
+                [0.05, 0.15, 0.3, 0.1, 0.0, 0.0, 0.35, 0.05],
+                &["chemicals", "services"],
+                false,
+                0.3,
+                1.5,
+            ),
+            chemicals: sector(
+                0.01,
+                0.03,
+                0.025,
+                1.05,
+                [0.05, 0.6, 0.15, 0.05, 0.0, 0.1, 0.0, 0.05],
+                &["pharma", "energy", "textiles", "metals"],
+                false,
+                0.8,
+                0.8,
+            ),
+            metals: sector(
+                0.015,
+                0.05,
+                0.01,
+                1.0,
+                [0.0, 0.1, 0.55, 0.2, 0.0, 0.1, 0.05, 0.0],
+                &["mechanical", "energy", "construction"],
+                false,
+                0.9,
+                1.2,
+            ),
+            mechanical: sector(
+                0.04,
+                0.08,
+                0.05,
+                1.05,
+                [0.0, 0.0, 0.2, 0.55, 0.1, 0.05, 0.05, 0.05],
+                &["metals", "electronics", "agrifood"],
+                false,
+                0.3,
+                1.0,
+            ),
+            electronics: sector(
+                0.005,
+                0.02,
+                0.04,
+                1.05,
+                [0.0, 0.05, 0.1, 0.1, 0.6, 0.0, 0.0, 0.15],
+                &["mechanical", "services", "energy"],
+                false,
+                0.2,
+                1.2,
+            ),
+            pharma: sector(
+                0.003,
+                0.01,
+                0.02,
+                1.0,
+                [0.4, 0.45, 0.0, 0.0, 0.05, 0.0, 0.0, 0.1],
+                &["chemicals", "environmental_services"],
+                false,
+                0.4,
+                0.6,
+            ),
+            energy: sector(
+                0.002,
+                0.03,
+                0.02,
+                0.9,
+                [0.0, 0.1, 0.1, 0.2, 0.1, 0.5, 0.0, 0.0],
+                &["chemicals", "metals", "environmental_services"],
+                false,
+                1.0,
+                0.2,
+            ),
+            construction: sector(
+                0.10,
+                0.09,
+                0.08,
+                1.4,
+                [0.0, 0.05, 0.35, 0.2, 0.0, 0.05, 0.3, 0.05],
+                &["metals", "services", "environmental_services"],
+                false,
+                0.5,
+                0.1,
+            ),
+            services: sector(
+                0.32,
+                0.34,
+                0.65,
+                1.3,
+                [0.0, 0.0, 0.0, 0.0, 0.15, 0.0, 0.15, 0.7],
+                &["electronics", "construction"],
+                false,
+                0.05,
+                0.2,
+            ),
+            environmental_services: sector(
+                0.005,
+                0.01,
+                0.03,
+                1.2,
+                [0.25, 0.25, 0.15, 0.1, 0.0, 0.1, 0.0, 0.15],
+                &["agriculture", "energy", "construction", "chemicals"],
+                false,
+                0.2,
+                0.1,
+            ),
+        }
+    }
+}
+
+/// The levers of one regime (`[regimes.<name>]`). Every regime has the same
+/// levers; their default values differ by regime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeParams {
+    pub start: i64,
+    pub aggregate_demand: f64,
+    pub technical_progress: f64,
+    pub state_support: f64,
+    pub scale_economies: f64,
+    pub growth_pole_pull: f64,
+    pub regional_policy: f64,
+    pub globalisation_pressure: f64,
+    pub local_authority_budget: f64,
+    pub sme_support: f64,
+    pub entrepreneurship: f64,
+    pub cluster_policy: f64,
+    pub event_rate: f64,
+    pub fairs_per_year: f64,
+    pub cooperation_propensity: f64,
+    pub weight_geographic: f64,
+    pub weight_organised: f64,
+    pub weight_complementarity: f64,
+    pub tie_threshold: f64,
+    pub distance_cost: f64,
+    pub open_innovation: f64,
+    pub environmental_constraint: f64,
+}
+
+/// `[regimes]`: the four regimes and their levers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regimes {
+    pub large_firm: RegimeParams,
+    pub decentralisation: RegimeParams,
+    pub clusters: RegimeParams,
+    pub transition: RegimeParams,
+}
+
+impl Regimes {
+    /// The regimes in chronological order (same order as [`REGIME_NAMES`]).
+    pub fn all(&self) -> [&RegimeParams; 4] {
+        [
+            &self.large_firm,
+            &self.decentralisation,
+            &self.clusters,
+            &self.transition,
+        ]
+    }
+}
+
+impl Default for Regimes {
+    fn default() -> Self {
+        let large_firm = RegimeParams {
+            start: 1950,
+            aggregate_demand: 1.0,
+            technical_progress: 0.035,
+            state_support: 0.15,
+            scale_economies: 0.03,
+            growth_pole_pull: 0.5,
+            regional_policy: 0.05,
+            globalisation_pressure: 0.0,
+            local_authority_budget: 0.1,
+            sme_support: 0.0,
+            entrepreneurship: 0.02,
+            cluster_policy: 0.0,
+            event_rate: 0.0,
+            fairs_per_year: 2.0,
+            cooperation_propensity: 0.5,
+            weight_geographic: 4.0,
+            weight_organised: 1.0,
+            weight_complementarity: 2.0,
+            tie_threshold: 6.0,
+            distance_cost: 1.0,
+            open_innovation: 0.01,
+            environmental_constraint: 0.0,
+        };
+        let decentralisation = RegimeParams {
+            start: 1973,
+            aggregate_demand: 0.93,
+            technical_progress: 0.02,
+            state_support: 0.03,
+            scale_economies: 0.0,
+            growth_pole_pull: 0.2,
+            regional_policy: 0.02,
+            globalisation_pressure: 0.04,
+            local_authority_budget: 0.8,
+            sme_support: 0.3,
+            entrepreneurship: 0.06,
+            cluster_policy: 0.0,
+            event_rate: 0.0,
+            fairs_per_year: 5.0,
+            cooperation_propensity: 1.0,
+            weight_organised: 2.0,
+            open_innovation: 0.03,
+            environmental_constraint: 0.05,
+            ..large_firm.clone()
+        };
+        let clusters = RegimeParams {
+            start: 1990,
+            aggregate_demand: 0.95,
+            technical_progress: 0.015,
+            state_support: 0.02,
+            growth_pole_pull: 0.1,
+            globalisation_pressure: 0.03,
+            local_authority_budget: 1.0,
+            entrepreneurship: 0.05,
+            cluster_policy: 0.15,
+            event_rate: 2.0,
+            fairs_per_year: 20.0,
+            cooperation_propensity: 2.5,
+            weight_organised: 4.0,
+            open_innovation: 0.1,
+            environmental_constraint: 0.1,
+            ..decentralisation.clone()
+        };
+        let transition = RegimeParams {
+            start: 2010,
+            technical_progress: 0.01,
+            cluster_policy: 0.1,
+            event_rate: 3.0,
+            cooperation_propensity: 3.0,
+            weight_organised: 4.5,
+            open_innovation: 0.15,
+            environmental_constraint: 0.5,
+            ..clusters.clone()
+        };
+        Self {
+            large_firm,
+            decentralisation,
+            clusters,
+            transition,
+        }
+    }
+}
+
+/// `[output]`: what a run writes besides `timeseries.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputParams {
+    pub regions: bool,
+}
+
+impl Default for OutputParams {
+    fn default() -> Self {
+        Self { regions: true }
+    }
+}
+
+impl Scenario {
+    /// Index of a sector by name.
+    pub fn sector_index(name: &str) -> Option<usize> {
+        SECTOR_NAMES.iter().position(|s| *s == name)
+    }
+}

@@ -1,0 +1,981 @@
+//! Units, valid ranges and meaning of every scenario parameter.
+//!
+//! This table is the single source for range checks ([`super::load`]) and for
+//! the parameter tables of `docs/MODEL.md` (`proxima params` prints them; a
+//! test checks the document holds the current text). A `*` in a path stands
+//! for any sector or regime name.
+
+/// Metadata of one parameter (or of the elements of a list parameter).
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    pub path: &'static str,
+    pub unit: &'static str,
+    pub min: f64,
+    pub max: f64,
+    pub doc: &'static str,
+}
+
+const fn p(
+    path: &'static str,
+    unit: &'static str,
+    min: f64,
+    max: f64,
+    doc: &'static str,
+) -> ParamSpec {
+    ParamSpec {
+        path,
+        unit,
+        min,
+        max,
+        doc,
+    }
+}
+
+/// Marker range for non-numeric parameters (booleans, names).
+pub const NOT_NUMERIC: f64 = f64::NAN;
+
+/// Every parameter, in document order.
+pub const PARAMS: &[ParamSpec] = &[
+    // run
+    p(
+        "run.start_year",
+        "year",
+        1800.0,
+        2200.0,
+        "First simulated year.",
+    ),
+    p(
+        "run.end_year",
+        "year",
+        1800.0,
+        2200.0,
+        "Last simulated year (inclusive); must be ≥ start_year.",
+    ),
+    p(
+        "run.steps_per_year",
+        "steps/year",
+        1.0,
+        12.0,
+        "Time steps per year; annual rates are converted per step.",
+    ),
+    p(
+        "run.seed",
+        "integer",
+        0.0,
+        9.223_372_036_854_776e18,
+        "Master seed of every random draw of the run.",
+    ),
+    // territory
+    p(
+        "territory.seed",
+        "integer",
+        0.0,
+        9.223_372_036_854_776e18,
+        "Seed of the geography (region positions, ranks); kept fixed across replicates.",
+    ),
+    p(
+        "territory.regions",
+        "count",
+        2.0,
+        2000.0,
+        "Number of regions.",
+    ),
+    p(
+        "territory.width_km",
+        "km",
+        10.0,
+        10_000.0,
+        "Width of the country.",
+    ),
+    p(
+        "territory.height_km",
+        "km",
+        10.0,
+        10_000.0,
+        "Height of the country.",
+    ),
+    p(
+        "territory.zipf_exponent",
+        "exponent",
+        0.0,
+        3.0,
+        "Rank–size exponent of regional populations: weight of rank r ∝ r^−exponent.",
+    ),
+    p(
+        "territory.urban_radius_km",
+        "km",
+        0.1,
+        200.0,
+        "Spread (s.d.) of urban firms around the regional centre in the largest region; scales with √(population share).",
+    ),
+    p(
+        "territory.rural_radius_km",
+        "km",
+        0.1,
+        500.0,
+        "Spread (s.d.) of rural firms (sectors with `rural = true`) around the regional centre.",
+    ),
+    p(
+        "territory.agglomeration_elasticity",
+        "elasticity",
+        0.0,
+        0.5,
+        "Elasticity of firm efficiency to regional employment relative to the mean region (urbanisation economies).",
+    ),
+    p(
+        "territory.congestion_elasticity",
+        "elasticity",
+        0.0,
+        0.5,
+        "Elasticity of unit labour cost to regional employment relative to the mean region (congestion, land and wage costs).",
+    ),
+    // population
+    p(
+        "population.firms",
+        "count",
+        1.0,
+        1.0e8,
+        "Firms at the start.",
+    ),
+    p(
+        "population.citizens",
+        "count",
+        1.0,
+        1.0e9,
+        "Citizens (labour force) at the start.",
+    ),
+    p(
+        "population.initial_unemployment",
+        "share",
+        0.0,
+        0.9,
+        "Share of citizens without a job at the start.",
+    ),
+    p(
+        "population.labour_force_growth",
+        "1/year",
+        -0.05,
+        0.05,
+        "Growth rate of the labour force (new entrants beyond replacement).",
+    ),
+    p(
+        "population.entry_age",
+        "years",
+        14.0,
+        30.0,
+        "Age at which citizens enter the labour force.",
+    ),
+    p(
+        "population.retirement_age",
+        "years",
+        40.0,
+        80.0,
+        "Age at which citizens retire and are replaced by an entrant of their region.",
+    ),
+    // firms
+    p(
+        "firms.max_initial_size",
+        "employees",
+        10.0,
+        1.0e6,
+        "Largest firm size drawn at initialisation.",
+    ),
+    p(
+        "firms.large_firm_urban_bias",
+        "exponent",
+        0.0,
+        5.0,
+        "Location weight of initial firms with ≥ 250 employees ∝ regional population^(1 + bias).",
+    ),
+    p(
+        "firms.competition",
+        "exponent",
+        1.0,
+        5.0,
+        "φ: market share within a sector ∝ competitiveness^φ × employees; > 1 lets competitive firms grow.",
+    ),
+    p(
+        "firms.adjustment_speed",
+        "1/year",
+        0.01,
+        1.0,
+        "κ: share of the log gap between desired and current employment closed per year.",
+    ),
+    p(
+        "firms.growth_noise",
+        "1/√year",
+        0.0,
+        2.0,
+        "σ₀: s.d. of idiosyncratic log growth shocks of a one-employee firm.",
+    ),
+    p(
+        "firms.noise_size_elasticity",
+        "elasticity",
+        0.0,
+        1.0,
+        "Growth shocks s.d. = σ₀ × employees^−elasticity.",
+    ),
+    p(
+        "firms.labour_share",
+        "share",
+        0.1,
+        0.95,
+        "Wage bill as a share of average revenue per worker (sets the wage).",
+    ),
+    p(
+        "firms.fixed_cost",
+        "wage-years/year",
+        0.0,
+        5.0,
+        "Fixed cost of running a firm, in annual wages.",
+    ),
+    p(
+        "firms.initial_cash",
+        "years of wage bill",
+        0.0,
+        10.0,
+        "Cash of firms at creation.",
+    ),
+    p(
+        "firms.bankruptcy_threshold",
+        "years of wage bill",
+        0.0,
+        10.0,
+        "A firm exits when its cash falls below −threshold × its annual wage bill.",
+    ),
+    p(
+        "firms.owner_exit_rate",
+        "1/year",
+        0.0,
+        1.0,
+        "Hazard that a micro-firm (< 10 employees) closes for non-economic reasons (owner retires or quits).",
+    ),
+    p(
+        "firms.spinoff_rate",
+        "1/(employee·year)",
+        0.0,
+        0.2,
+        "Spin-offs per employee per year per unit of profit margin of the parent.",
+    ),
+    p(
+        "firms.opportunity_startup_rate",
+        "1/year",
+        0.0,
+        0.1,
+        "Probability that an employed citizen leaves to start a firm.",
+    ),
+    p(
+        "firms.productivity_dispersion",
+        "log s.d.",
+        0.0,
+        2.0,
+        "S.d. of log productivity of initial firms and entrants.",
+    ),
+    p(
+        "firms.imitation_rate",
+        "1/year",
+        0.0,
+        1.0,
+        "Share of the gap to the sector-mean productivity a lagging firm closes per year.",
+    ),
+    p(
+        "firms.large_group_share",
+        "share",
+        0.0,
+        1.0,
+        "Share of initial large firms owned by a national group.",
+    ),
+    p(
+        "firms.large_foreign_share",
+        "share",
+        0.0,
+        1.0,
+        "Share of initial large firms owned by a foreign multinational.",
+    ),
+    p(
+        "firms.sme_group_share",
+        "share",
+        0.0,
+        1.0,
+        "Share of initial SMEs (10–249) owned by a national group.",
+    ),
+    p(
+        "firms.sme_foreign_share",
+        "share",
+        0.0,
+        1.0,
+        "Share of initial SMEs owned by a foreign multinational.",
+    ),
+    p(
+        "firms.groups_per_sector",
+        "count",
+        1.0,
+        1000.0,
+        "National groups per sector (group plants share organised proximity).",
+    ),
+    p(
+        "firms.initial_embeddedness",
+        "share",
+        0.0,
+        1.0,
+        "Initial share of local suppliers of group and multinational plants (independents start at 1).",
+    ),
+    p(
+        "firms.embeddedness_rebuild",
+        "1/year",
+        0.0,
+        1.0,
+        "Rate at which local cooperation ties rebuild local sourcing.",
+    ),
+    p(
+        "firms.leading_firm_size",
+        "employees",
+        10.0,
+        1.0e6,
+        "Employees from which a firm is a leading firm (firme motrice) that pulls local suppliers.",
+    ),
+    p(
+        "firms.domestic_relocation_share",
+        "share",
+        0.0,
+        1.0,
+        "Share of globalisation-driven plant closures that relocate within the country instead of abroad.",
+    ),
+    // labour
+    p(
+        "labour.search_decay_km",
+        "km",
+        1.0,
+        5000.0,
+        "Decay length of job applications with distance from home.",
+    ),
+    p(
+        "labour.applications",
+        "count/step",
+        1.0,
+        50.0,
+        "Applications sent by each job seeker per step.",
+    ),
+    p(
+        "labour.commute_km",
+        "km",
+        0.0,
+        500.0,
+        "A citizen hired farther than this from home moves to the employer's region.",
+    ),
+    p(
+        "labour.skill_learning",
+        "1/year",
+        0.0,
+        1.0,
+        "Share of the gap to skill 1 an employed citizen closes per year.",
+    ),
+    p(
+        "labour.skill_decay",
+        "1/year",
+        0.0,
+        1.0,
+        "Share of skill an unemployed citizen loses per year.",
+    ),
+    p(
+        "labour.newcomer_skill_1950",
+        "skill (0–1)",
+        0.0,
+        1.0,
+        "Mean skill of labour-market entrants in 1950.",
+    ),
+    p(
+        "labour.newcomer_skill_2025",
+        "skill (0–1)",
+        0.0,
+        1.0,
+        "Mean skill of entrants in 2025 (linear in between, constant after).",
+    ),
+    p(
+        "labour.skill_noise",
+        "skill s.d.",
+        0.0,
+        0.5,
+        "S.d. of entrants' skills.",
+    ),
+    p(
+        "labour.training_effect",
+        "skill/year",
+        0.0,
+        1.0,
+        "Skill gained per year by job seekers in a region with a research/training organisation.",
+    ),
+    // proximity
+    p(
+        "proximity.decay_length_km",
+        "km",
+        1.0,
+        5000.0,
+        "λ in 1950: geographic proximity g = exp(−d × distance_cost / λ(t)).",
+    ),
+    p(
+        "proximity.decay_length_growth",
+        "1/year",
+        0.0,
+        0.2,
+        "Growth rate of λ as transport and communication costs fall: λ(t) = λ₁₉₅₀ e^{growth (t − 1950)}.",
+    ),
+    p(
+        "proximity.belonging_weight",
+        "weight",
+        0.0,
+        1.0,
+        "w_b: weight of the logic of belonging in organised proximity.",
+    ),
+    p(
+        "proximity.similarity_weight",
+        "weight",
+        0.0,
+        1.0,
+        "w_s: weight of the logic of similarity (knowledge-profile cosine).",
+    ),
+    p(
+        "proximity.partner_of_partner_belonging",
+        "share",
+        0.0,
+        1.0,
+        "Belonging credited to a pair with a common partner (triadic closure).",
+    ),
+    p(
+        "proximity.event_proximity",
+        "proximity",
+        0.0,
+        1.0,
+        "Temporary geographic proximity of two firms meeting at an event.",
+    ),
+    // cooperation
+    p(
+        "cooperation.network_share",
+        "share",
+        0.0,
+        1.0,
+        "Share of partner candidates drawn from the network (partners of partners, cluster and group co-members) rather than from space.",
+    ),
+    p(
+        "cooperation.max_ties_base",
+        "ties",
+        0.0,
+        100.0,
+        "Tie capacity of a firm = base + per_log_size × ln(1 + employees).",
+    ),
+    p(
+        "cooperation.max_ties_per_log_size",
+        "ties",
+        0.0,
+        100.0,
+        "Increase of tie capacity per unit of ln(1 + employees).",
+    ),
+    p(
+        "cooperation.tie_decay",
+        "1/year",
+        0.0,
+        1.0,
+        "Share of a tie's strength lost per year unless renewed.",
+    ),
+    p(
+        "cooperation.renewal_rate",
+        "share",
+        0.0,
+        1.0,
+        "A tie is renewed in a year with probability renewal_rate × its formation probability.",
+    ),
+    p(
+        "cooperation.dissolve_below",
+        "strength",
+        0.0,
+        1.0,
+        "A tie whose strength falls below this is dissolved.",
+    ),
+    p(
+        "cooperation.same_sector_complementarity",
+        "complementarity",
+        0.0,
+        1.0,
+        "Complementarity of two firms of the same sector.",
+    ),
+    p(
+        "cooperation.other_sector_complementarity",
+        "complementarity",
+        0.0,
+        1.0,
+        "Complementarity of unrelated sectors (listed complements have 1).",
+    ),
+    p(
+        "cooperation.event_attendance",
+        "probability",
+        0.0,
+        1.0,
+        "Probability that a cluster member attends one of its organisation's events.",
+    ),
+    p(
+        "cooperation.event_external_attendees",
+        "firms/event",
+        0.0,
+        10_000.0,
+        "Firms from anywhere in the country attending a cluster event.",
+    ),
+    p(
+        "cooperation.event_meetings",
+        "meetings/attendee",
+        0.0,
+        100.0,
+        "Other attendees each attendee meets at an event.",
+    ),
+    p(
+        "cooperation.fair_size",
+        "firms/fair",
+        2.0,
+        100_000.0,
+        "Firms attending a national fair.",
+    ),
+    p(
+        "cooperation.learning_rate",
+        "1/year",
+        0.0,
+        1.0,
+        "Rate at which a firm's knowledge profile moves towards its partners' (per unit tie strength).",
+    ),
+    // innovation
+    p(
+        "innovation.base_rate",
+        "1/year",
+        0.0,
+        1.0,
+        "Internal innovation intensity of a 10-employee firm.",
+    ),
+    p(
+        "innovation.size_elasticity",
+        "elasticity",
+        0.0,
+        1.0,
+        "Internal innovation intensity ∝ (employees/10)^elasticity.",
+    ),
+    p(
+        "innovation.knowledge_effect",
+        "1/year",
+        0.0,
+        10.0,
+        "Innovation intensity per unit of knowledge gained from partners.",
+    ),
+    p(
+        "innovation.productivity_step",
+        "share",
+        0.0,
+        1.0,
+        "Mean productivity gain of an innovation (exponentially distributed).",
+    ),
+    p(
+        "innovation.cognitive_distance_max",
+        "distance",
+        0.05,
+        1.0,
+        "c_max: knowledge gain 4(c/c_max)(1 − c/c_max) peaks at c_max/2 and vanishes beyond c_max.",
+    ),
+    p(
+        "innovation.research_gain",
+        "knowledge",
+        0.0,
+        10.0,
+        "Weight of a research-organisation link relative to a firm tie.",
+    ),
+    p(
+        "innovation.profile_mutation",
+        "share",
+        0.0,
+        1.0,
+        "How far an innovation moves the firm's knowledge profile towards a random field.",
+    ),
+    // institutions
+    p(
+        "institutions.authority_adjustment",
+        "1/year",
+        0.0,
+        1.0,
+        "Speed at which local authorities' activity approaches the regime's budget.",
+    ),
+    p(
+        "institutions.cluster_min_firms",
+        "firms",
+        2.0,
+        100_000.0,
+        "Co-located firms of a sector a region needs to be eligible for a cluster organisation.",
+    ),
+    p(
+        "institutions.cluster_min_lq",
+        "ratio",
+        0.0,
+        100.0,
+        "Location quotient (employment) a region–sector needs to be eligible.",
+    ),
+    p(
+        "institutions.cluster_membership_rate",
+        "1/year",
+        0.0,
+        1.0,
+        "Probability per year that an eligible non-member joins its cluster organisation.",
+    ),
+    p(
+        "institutions.cluster_dissolution_rate",
+        "1/year",
+        0.0,
+        1.0,
+        "Hazard that a cluster organisation is dissolved (end of label or funding).",
+    ),
+    p(
+        "institutions.research_organisations",
+        "count",
+        0.0,
+        1.0e6,
+        "Research and training organisations, placed in regions ∝ population.",
+    ),
+    p(
+        "institutions.research_link_decay",
+        "1/year",
+        0.0,
+        1.0,
+        "Hazard that a firm's research link ends.",
+    ),
+    // sectors
+    p(
+        "sectors.*.firm_share",
+        "share",
+        0.0,
+        1.0,
+        "Share of initial firms in the sector (normalised over sectors).",
+    ),
+    p(
+        "sectors.*.demand_share_1950",
+        "share",
+        0.0,
+        1.0,
+        "Share of final demand in 1950 (normalised).",
+    ),
+    p(
+        "sectors.*.demand_share_2025",
+        "share",
+        0.0,
+        1.0,
+        "Share of final demand in 2025; geometric interpolation in between, constant after.",
+    ),
+    p(
+        "sectors.*.size_tail",
+        "exponent",
+        0.5,
+        5.0,
+        "Pareto tail exponent of initial firm sizes; smaller means more large firms.",
+    ),
+    p(
+        "sectors.*.knowledge",
+        "weight per field",
+        0.0,
+        1.0,
+        "Centroid knowledge profile (8 fields: biology, chemistry, materials, mechanics, electronics, energy, craft, organisation).",
+    ),
+    p(
+        "sectors.*.complements",
+        "sector names",
+        NOT_NUMERIC,
+        NOT_NUMERIC,
+        "Sectors with complementarity 1 (made symmetric).",
+    ),
+    p(
+        "sectors.*.rural",
+        "boolean",
+        NOT_NUMERIC,
+        NOT_NUMERIC,
+        "Firms spread over the rural area instead of the urban core.",
+    ),
+    p(
+        "sectors.*.pollution_intensity",
+        "index (0–1)",
+        0.0,
+        1.0,
+        "Exposure to the environmental constraint lever.",
+    ),
+    p(
+        "sectors.*.globalisation_exposure",
+        "multiplier",
+        0.0,
+        5.0,
+        "Multiplier of globalisation pressure on the sector's plants.",
+    ),
+    // regimes
+    p(
+        "regimes.*.start",
+        "year",
+        1800.0,
+        2200.0,
+        "First year of the regime; starts are ordered and within the run.",
+    ),
+    p(
+        "regimes.*.aggregate_demand",
+        "ratio",
+        0.3,
+        2.0,
+        "Final demand relative to full-employment output at last year's productivity.",
+    ),
+    p(
+        "regimes.*.technical_progress",
+        "1/year",
+        -0.1,
+        0.2,
+        "Exogenous productivity growth common to all firms.",
+    ),
+    p(
+        "regimes.*.state_support",
+        "share",
+        0.0,
+        1.0,
+        "Competitiveness premium of national champions (national-group firms with ≥ 250 employees).",
+    ),
+    p(
+        "regimes.*.scale_economies",
+        "elasticity",
+        -0.2,
+        0.3,
+        "Elasticity of efficiency to firm size (Fordist scale economies if > 0).",
+    ),
+    p(
+        "regimes.*.growth_pole_pull",
+        "share",
+        0.0,
+        5.0,
+        "Competitiveness premium of firms per unit of local pull of complementary leading firms.",
+    ),
+    p(
+        "regimes.*.regional_policy",
+        "share",
+        0.0,
+        1.0,
+        "Competitiveness premium per unit of regional lag (aménagement du territoire).",
+    ),
+    p(
+        "regimes.*.globalisation_pressure",
+        "1/year",
+        0.0,
+        1.0,
+        "Closure/relocation hazard of footloose plants and erosion rate of their local sourcing.",
+    ),
+    p(
+        "regimes.*.local_authority_budget",
+        "activity (0–1)",
+        0.0,
+        1.0,
+        "Level of local authorities' development budgets and powers they tend to.",
+    ),
+    p(
+        "regimes.*.sme_support",
+        "share",
+        0.0,
+        2.0,
+        "Competitiveness premium of SMEs and micro-firms per unit of local-authority activity; also raises start-ups.",
+    ),
+    p(
+        "regimes.*.entrepreneurship",
+        "1/year",
+        0.0,
+        1.0,
+        "Probability that a job seeker starts a micro-firm (before SME support).",
+    ),
+    p(
+        "regimes.*.cluster_policy",
+        "1/year",
+        0.0,
+        1.0,
+        "Probability per year that an eligible region–sector gets a cluster organisation.",
+    ),
+    p(
+        "regimes.*.event_rate",
+        "events/year",
+        0.0,
+        52.0,
+        "Events each cluster organisation runs per year.",
+    ),
+    p(
+        "regimes.*.fairs_per_year",
+        "events/year",
+        0.0,
+        10_000.0,
+        "National fairs and conferences per year.",
+    ),
+    p(
+        "regimes.*.cooperation_propensity",
+        "candidates/year",
+        0.0,
+        50.0,
+        "Partner candidates a 10-employee firm examines per year.",
+    ),
+    p(
+        "regimes.*.weight_geographic",
+        "logit weight",
+        0.0,
+        50.0,
+        "β_g in the tie probability.",
+    ),
+    p(
+        "regimes.*.weight_organised",
+        "logit weight",
+        0.0,
+        50.0,
+        "β_o in the tie probability.",
+    ),
+    p(
+        "regimes.*.weight_complementarity",
+        "logit weight",
+        0.0,
+        50.0,
+        "β_c in the tie probability.",
+    ),
+    p(
+        "regimes.*.tie_threshold",
+        "logit",
+        0.0,
+        100.0,
+        "θ: cost term of the tie probability.",
+    ),
+    p(
+        "regimes.*.distance_cost",
+        "multiplier",
+        0.01,
+        100.0,
+        "Multiplier of distance in geographic proximity (cost of distance).",
+    ),
+    p(
+        "regimes.*.open_innovation",
+        "1/year",
+        0.0,
+        1.0,
+        "Probability per year that a firm without a research link seeks one.",
+    ),
+    p(
+        "regimes.*.environmental_constraint",
+        "share",
+        0.0,
+        1.0,
+        "Competitiveness penalty per unit of a sector's pollution intensity.",
+    ),
+    // output
+    p(
+        "output.regions",
+        "boolean",
+        NOT_NUMERIC,
+        NOT_NUMERIC,
+        "Write regions.csv.",
+    ),
+];
+
+/// The spec governing a dotted path, if any (`*` matches one segment).
+pub fn spec_for(path: &str) -> Option<&'static ParamSpec> {
+    PARAMS.iter().find(|s| pattern_matches(s.path, path))
+}
+
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    let mut a = pattern.split('.');
+    let mut b = path.split('.');
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x == "*" || x == y => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Format a range bound for people.
+pub fn fmt_bound(x: f64) -> String {
+    if x.abs() >= 1.0e15 {
+        "2^63−1".to_string()
+    } else if x == x.trunc() && x.abs() < 1.0e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// The parameter tables as Markdown, one table per top-level section, with
+/// the defaults of `defaults` (a fully resolved scenario as TOML).
+pub fn markdown_tables(defaults: &toml::Value) -> String {
+    let mut out = String::new();
+    let mut section = "";
+    for spec in PARAMS {
+        let top = spec.path.split('.').next().unwrap_or("");
+        if top != section {
+            section = top;
+            out.push_str(&format!("\n#### `[{section}]`\n\n"));
+            out.push_str(
+                "| parameter | default | unit | range | meaning |\n|---|---|---|---|---|\n",
+            );
+        }
+        let default = default_text(defaults, spec.path);
+        let range = if spec.min.is_nan() {
+            "—".to_string()
+        } else {
+            format!("{} – {}", fmt_bound(spec.min), fmt_bound(spec.max))
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            spec.path, default, spec.unit, range, spec.doc
+        ));
+    }
+    out
+}
+
+fn default_text(defaults: &toml::Value, pattern: &str) -> String {
+    let segments: Vec<&str> = pattern.split('.').collect();
+    let mut values = Vec::new();
+    collect(defaults, &segments, &mut Vec::new(), &mut values);
+    if values.is_empty() {
+        return "—".into();
+    }
+    let first = &values[0].1;
+    if values.iter().all(|(_, v)| v == first) {
+        return first.clone();
+    }
+    values
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn collect(
+    v: &toml::Value,
+    rest: &[&str],
+    trail: &mut Vec<String>,
+    out: &mut Vec<(String, String)>,
+) {
+    match rest.split_first() {
+        None => out.push((trail.join("."), short(v))),
+        Some((head, tail)) => {
+            if let toml::Value::Table(t) = v {
+                for (k, child) in t {
+                    if *head == "*" || head == k {
+                        if *head == "*" {
+                            trail.push(k.clone());
+                        }
+                        collect(child, tail, trail, out);
+                        if *head == "*" {
+                            trail.pop();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn short(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(short).collect();
+            format!("[{}]", items.join(", "))
+        }
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
