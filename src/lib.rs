@@ -4,9 +4,36 @@
 //!
 //! The library holds the model; the `proxima` binary is a thin command line
 //! over it. See `docs/MODEL.md` for the ODD description.
+//!
+//! ```no_run
+//! let resolved = proxima::scenario::load("scenarios/default.toml".as_ref(), &[])?;
+//! let mut model = proxima::Model::new(resolved.scenario)?;
+//! while !model.is_done() {
+//!     let out = model.step()?;
+//!     println!("{} {}", out.row.year, out.row.large_firm_employment_share);
+//! }
+//! # Ok::<(), proxima::Error>(())
+//! ```
 
+pub mod agents;
+pub mod cooperation;
+pub mod demography;
 pub mod error;
+pub mod init;
+pub mod innovation;
+pub mod institutions;
+pub mod labour;
+pub mod metrics;
+pub mod model;
+pub mod output;
+pub mod production;
+pub mod proximity;
+pub mod regimes;
+pub mod rng;
 pub mod scenario;
+pub mod sectors;
+pub mod territory;
 
 pub use error::{Error, Result};
+pub use model::{Model, StepOutput};
 pub use scenario::Scenario;

@@ -12,6 +12,11 @@ mod validate;
 
 pub use load::{Override, ResolvedScenario, load, parse_override, resolve_str};
 
+/// The defaults of every parameter as a TOML value.
+pub fn defaults_value() -> crate::Result<toml::Value> {
+    load::defaults_table().map(toml::Value::Table)
+}
+
 use serde::{Deserialize, Serialize};
 
 /// The sector classification of the model, in the order used everywhere
@@ -166,7 +171,7 @@ pub struct FirmParams {
     pub spinoff_rate: f64,
     pub opportunity_startup_rate: f64,
     pub productivity_dispersion: f64,
-    pub imitation_rate: f64,
+    pub diffusion_rate: f64,
     pub large_group_share: f64,
     pub large_foreign_share: f64,
     pub sme_group_share: f64,
@@ -176,6 +181,18 @@ pub struct FirmParams {
     pub embeddedness_rebuild: f64,
     pub leading_firm_size: i64,
     pub domestic_relocation_share: f64,
+    pub exposure_independent: f64,
+    pub exposure_group: f64,
+    pub exposure_foreign: f64,
+    pub skill_effect: f64,
+    pub knowledge_dispersion: f64,
+    pub spinoff_diversification: f64,
+    pub spinoff_distance_km: f64,
+    pub spinoff_productivity_gap: f64,
+    pub spinoff_productivity_dispersion: f64,
+    pub spinoff_knowledge_dispersion: f64,
+    pub startup_own_sector: f64,
+    pub founder_skill_effect: f64,
 }
 
 impl Default for FirmParams {
@@ -183,19 +200,19 @@ impl Default for FirmParams {
         Self {
             max_initial_size: 8000,
             large_firm_urban_bias: 1.0,
-            competition: 2.0,
+            competition: 1.5,
             adjustment_speed: 0.35,
             growth_noise: 0.2,
             noise_size_elasticity: 0.15,
             labour_share: 0.65,
-            fixed_cost: 0.3,
+            fixed_cost: 0.05,
             initial_cash: 0.3,
             bankruptcy_threshold: 0.5,
             owner_exit_rate: 0.04,
             spinoff_rate: 0.01,
             opportunity_startup_rate: 0.001,
             productivity_dispersion: 0.2,
-            imitation_rate: 0.05,
+            diffusion_rate: 0.1,
             large_group_share: 0.6,
             large_foreign_share: 0.15,
             sme_group_share: 0.15,
@@ -205,6 +222,18 @@ impl Default for FirmParams {
             embeddedness_rebuild: 0.05,
             leading_firm_size: 1000,
             domestic_relocation_share: 0.3,
+            exposure_independent: 0.2,
+            exposure_group: 0.6,
+            exposure_foreign: 1.0,
+            skill_effect: 1.0,
+            knowledge_dispersion: 0.1,
+            spinoff_diversification: 0.2,
+            spinoff_distance_km: 5.0,
+            spinoff_productivity_gap: 0.05,
+            spinoff_productivity_dispersion: 0.1,
+            spinoff_knowledge_dispersion: 0.05,
+            startup_own_sector: 0.7,
+            founder_skill_effect: 0.4,
         }
     }
 }
@@ -222,6 +251,8 @@ pub struct LabourParams {
     pub newcomer_skill_2025: f64,
     pub skill_noise: f64,
     pub training_effect: f64,
+    pub hiring_noise: f64,
+    pub entrepreneurial_skill_effect: f64,
 }
 
 impl Default for LabourParams {
@@ -236,6 +267,8 @@ impl Default for LabourParams {
             newcomer_skill_2025: 0.6,
             skill_noise: 0.15,
             training_effect: 0.05,
+            hiring_noise: 0.5,
+            entrepreneurial_skill_effect: 1.0,
         }
     }
 }
@@ -249,18 +282,20 @@ pub struct ProximityParams {
     pub belonging_weight: f64,
     pub similarity_weight: f64,
     pub partner_of_partner_belonging: f64,
+    pub partner_belonging: f64,
     pub event_proximity: f64,
 }
 
 impl Default for ProximityParams {
     fn default() -> Self {
         Self {
-            decay_length_km: 30.0,
+            decay_length_km: 20.0,
             decay_length_growth: 0.025,
-            belonging_weight: 0.6,
-            similarity_weight: 0.4,
+            belonging_weight: 0.5,
+            similarity_weight: 0.5,
             partner_of_partner_belonging: 0.5,
-            event_proximity: 0.6,
+            partner_belonging: 1.0,
+            event_proximity: 0.2,
         }
     }
 }
@@ -296,9 +331,9 @@ impl Default for CooperationParams {
             same_sector_complementarity: 0.4,
             other_sector_complementarity: 0.1,
             event_attendance: 0.3,
-            event_external_attendees: 10,
+            event_external_attendees: 20,
             event_meetings: 3,
-            fair_size: 40,
+            fair_size: 50,
             learning_rate: 0.05,
         }
     }
@@ -315,6 +350,7 @@ pub struct InnovationParams {
     pub cognitive_distance_max: f64,
     pub research_gain: f64,
     pub profile_mutation: f64,
+    pub absorptive_skill_effect: f64,
 }
 
 impl Default for InnovationParams {
@@ -327,6 +363,7 @@ impl Default for InnovationParams {
             cognitive_distance_max: 0.8,
             research_gain: 1.0,
             profile_mutation: 0.05,
+            absorptive_skill_effect: 1.0,
         }
     }
 }
@@ -343,6 +380,7 @@ pub struct InstitutionParams {
     pub cluster_dissolution_rate: f64,
     pub research_organisations: i64,
     pub research_link_decay: f64,
+    pub research_knowledge_dispersion: f64,
 }
 
 impl Default for InstitutionParams {
@@ -351,10 +389,11 @@ impl Default for InstitutionParams {
             authority_adjustment: 0.15,
             cluster_min_firms: 12,
             cluster_min_lq: 1.2,
-            cluster_membership_rate: 0.3,
+            cluster_membership_rate: 0.1,
             cluster_dissolution_rate: 0.03,
             research_organisations: 50,
             research_link_decay: 0.1,
+            research_knowledge_dispersion: 0.15,
         }
     }
 }
@@ -456,7 +495,7 @@ impl Default for Sectors {
                 0.05,
                 0.05,
                 0.04,
-                1.3,
+                1.1,
                 [0.45, 0.2, 0.0, 0.1, 0.0, 0.0, 0.15, 0.1],
                 &["agriculture", "mechanical", "services"],
                 false,
@@ -467,7 +506,7 @@ impl Default for Sectors {
                 0.05,
                 0.07,
                 0.005,
-                1.3,
+                1.0,
                 [0.05, 0.15, 0.3, 0.1, 0.0, 0.0, 0.35, 0.05],
                 &["chemicals", "services"],
                 false,
@@ -478,7 +517,7 @@ impl Default for Sectors {
                 0.01,
                 0.03,
                 0.025,
-                1.05,
+                0.8,
                 [0.05, 0.6, 0.15, 0.05, 0.0, 0.1, 0.0, 0.05],
                 &["pharma", "energy", "textiles", "metals"],
                 false,
@@ -489,7 +528,7 @@ impl Default for Sectors {
                 0.015,
                 0.05,
                 0.01,
-                1.0,
+                0.75,
                 [0.0, 0.1, 0.55, 0.2, 0.0, 0.1, 0.05, 0.0],
                 &["mechanical", "energy", "construction"],
                 false,
@@ -500,7 +539,7 @@ impl Default for Sectors {
                 0.04,
                 0.08,
                 0.05,
-                1.05,
+                0.8,
                 [0.0, 0.0, 0.2, 0.55, 0.1, 0.05, 0.05, 0.05],
                 &["metals", "electronics", "agrifood"],
                 false,
@@ -511,7 +550,7 @@ impl Default for Sectors {
                 0.005,
                 0.02,
                 0.04,
-                1.05,
+                0.8,
                 [0.0, 0.05, 0.1, 0.1, 0.6, 0.0, 0.0, 0.15],
                 &["mechanical", "services", "energy"],
                 false,
@@ -522,7 +561,7 @@ impl Default for Sectors {
                 0.003,
                 0.01,
                 0.02,
-                1.0,
+                0.8,
                 [0.4, 0.45, 0.0, 0.0, 0.05, 0.0, 0.0, 0.1],
                 &["chemicals", "environmental_services"],
                 false,
@@ -533,7 +572,7 @@ impl Default for Sectors {
                 0.002,
                 0.03,
                 0.02,
-                0.9,
+                0.7,
                 [0.0, 0.1, 0.1, 0.2, 0.1, 0.5, 0.0, 0.0],
                 &["chemicals", "metals", "environmental_services"],
                 false,
@@ -544,7 +583,7 @@ impl Default for Sectors {
                 0.10,
                 0.09,
                 0.08,
-                1.4,
+                1.2,
                 [0.0, 0.05, 0.35, 0.2, 0.0, 0.05, 0.3, 0.05],
                 &["metals", "services", "environmental_services"],
                 false,
@@ -555,7 +594,7 @@ impl Default for Sectors {
                 0.32,
                 0.34,
                 0.65,
-                1.3,
+                1.15,
                 [0.0, 0.0, 0.0, 0.0, 0.15, 0.0, 0.15, 0.7],
                 &["electronics", "construction"],
                 false,
@@ -566,7 +605,7 @@ impl Default for Sectors {
                 0.005,
                 0.01,
                 0.03,
-                1.2,
+                1.0,
                 [0.25, 0.25, 0.15, 0.1, 0.0, 0.1, 0.0, 0.15],
                 &["agriculture", "energy", "construction", "chemicals"],
                 false,
@@ -633,9 +672,9 @@ impl Default for Regimes {
         let large_firm = RegimeParams {
             start: 1950,
             aggregate_demand: 1.0,
-            technical_progress: 0.035,
-            state_support: 0.15,
-            scale_economies: 0.03,
+            technical_progress: 0.03,
+            state_support: 0.04,
+            scale_economies: 0.02,
             growth_pole_pull: 0.5,
             regional_policy: 0.05,
             globalisation_pressure: 0.0,
@@ -657,14 +696,14 @@ impl Default for Regimes {
         let decentralisation = RegimeParams {
             start: 1973,
             aggregate_demand: 0.93,
-            technical_progress: 0.02,
-            state_support: 0.03,
-            scale_economies: 0.0,
+            technical_progress: 0.015,
+            state_support: 0.01,
             growth_pole_pull: 0.2,
+            scale_economies: -0.02,
             regional_policy: 0.02,
             globalisation_pressure: 0.04,
             local_authority_budget: 0.8,
-            sme_support: 0.3,
+            sme_support: 0.8,
             entrepreneurship: 0.06,
             cluster_policy: 0.0,
             event_rate: 0.0,
@@ -678,28 +717,30 @@ impl Default for Regimes {
         let clusters = RegimeParams {
             start: 1990,
             aggregate_demand: 0.95,
-            technical_progress: 0.015,
-            state_support: 0.02,
+            technical_progress: 0.005,
+            state_support: 0.01,
+            scale_economies: -0.01,
             growth_pole_pull: 0.1,
             globalisation_pressure: 0.03,
             local_authority_budget: 1.0,
             entrepreneurship: 0.05,
             cluster_policy: 0.15,
             event_rate: 2.0,
-            fairs_per_year: 20.0,
+            fairs_per_year: 150.0,
             cooperation_propensity: 2.5,
-            weight_organised: 4.0,
+            weight_organised: 6.0,
             open_innovation: 0.1,
             environmental_constraint: 0.1,
             ..decentralisation.clone()
         };
         let transition = RegimeParams {
             start: 2010,
-            technical_progress: 0.01,
+            technical_progress: 0.0,
             cluster_policy: 0.1,
             event_rate: 3.0,
+            fairs_per_year: 200.0,
             cooperation_propensity: 3.0,
-            weight_organised: 4.5,
+            weight_organised: 6.5,
             open_innovation: 0.15,
             environmental_constraint: 0.5,
             ..clusters.clone()

@@ -1,0 +1,123 @@
+//! State variables of firms and citizens.
+
+use crate::sectors::Profile;
+
+/// Identifier of a firm, never reused within a run.
+pub type FirmId = u32;
+
+/// "No firm / no organisation" marker for id fields.
+pub const NONE: u32 = u32::MAX;
+
+/// Who owns a firm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Ownership {
+    Independent,
+    NationalGroup,
+    Foreign,
+}
+
+impl Ownership {
+    /// How footloose a plant of this ownership is under globalisation.
+    pub fn exposure(self, p: &crate::scenario::FirmParams) -> f64 {
+        match self {
+            Ownership::Independent => p.exposure_independent,
+            Ownership::NationalGroup => p.exposure_group,
+            Ownership::Foreign => p.exposure_foreign,
+        }
+    }
+}
+
+/// EU size classes by employees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeClass {
+    /// Fewer than 10 employees.
+    Micro,
+    /// 10 to 249 employees.
+    Sme,
+    /// 250 employees or more.
+    Large,
+}
+
+impl SizeClass {
+    /// The class of a firm with `employees` employees.
+    pub fn of(employees: u32) -> Self {
+        match employees {
+            0..=9 => SizeClass::Micro,
+            10..=249 => SizeClass::Sme,
+            _ => SizeClass::Large,
+        }
+    }
+}
+
+/// A firm (one establishment; group plants share a `group`).
+#[derive(Debug, Clone)]
+pub struct Firm {
+    pub id: FirmId,
+    pub sector: u8,
+    pub region: u16,
+    pub ownership: Ownership,
+    /// Position, km.
+    pub x: f32,
+    pub y: f32,
+    /// National group or multinational the plant belongs to, or [`NONE`].
+    pub group: u32,
+    /// Employees (citizens whose employer is this firm) at the end of the last step.
+    pub employees: u32,
+    /// Productivity (output per worker-year, before scale, agglomeration and skills).
+    pub productivity: f64,
+    /// Cash, in output units.
+    pub cash: f64,
+    pub knowledge: Profile,
+    /// Share of inputs bought from local suppliers.
+    pub embeddedness: f32,
+    /// Cluster organisation the firm is a member of, or [`NONE`].
+    pub cluster: u32,
+    /// Research organisation the firm is linked to, or [`NONE`].
+    pub research: u32,
+    /// Step at which the firm was created.
+    pub born: u32,
+    /// Sales of the last step, output units per year.
+    pub sales: f64,
+    /// Profit margin of the last step (profit / sales).
+    pub margin: f32,
+    /// Mean skill of its employees at the end of the last step.
+    pub mean_skill: f32,
+}
+
+/// A citizen of working age (the labour force).
+#[derive(Debug, Clone, Copy)]
+pub struct Citizen {
+    /// Region of residence.
+    pub region: u16,
+    /// Sector of the last job, or `u8::MAX` if never employed.
+    pub last_sector: u8,
+    /// Employer, or [`NONE`] if looking for a job.
+    pub employer: FirmId,
+    /// Skill in [0, 1].
+    pub skill: f32,
+    /// Year of birth.
+    pub born: i16,
+}
+
+impl Citizen {
+    /// Whether the citizen has a job.
+    #[inline]
+    pub fn employed(&self) -> bool {
+        self.employer != NONE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eu_size_classes() {
+        assert_eq!(SizeClass::of(0), SizeClass::Micro);
+        assert_eq!(SizeClass::of(9), SizeClass::Micro);
+        assert_eq!(SizeClass::of(10), SizeClass::Sme);
+        assert_eq!(SizeClass::of(249), SizeClass::Sme);
+        assert_eq!(SizeClass::of(250), SizeClass::Large);
+    }
+}

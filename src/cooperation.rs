@@ -1,0 +1,658 @@
+//! Cooperation ties between firms: partner search, tie formation, renewal
+//! and decay, events (temporary proximity), research links and learning.
+//!
+//! Candidates are never drawn from all pairs. A firm examines a Poisson
+//! number of candidates per year (more for larger firms): from space (a
+//! region drawn with weight `firms_s · exp(−d(r,s)/λ)`, then a firm of that
+//! region), from its network (a partner of a partner, a co-member of its
+//! cluster organisation or of its group), and at the events it attends.
+//! Each candidate becomes a partner with the probability of
+//! [`crate::proximity::Kernel::tie_probability`], within both firms' tie
+//! capacity. Every year a tie is renewed with probability
+//! `renewal_rate · P`, where partners count as belonging together
+//! (`partner_belonging`), so that organised proximity sustains distant ties
+//! that geography alone would not; otherwise it loses a share of its
+//! strength, and weak ties dissolve.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson};
+use rayon::prelude::*;
+
+use crate::agents::NONE;
+use crate::metrics::Tally;
+use crate::model::{Model, StepContext};
+use crate::proximity::distance;
+use crate::rng::{Purpose, pair_id};
+use crate::scenario::N_KNOWLEDGE;
+use crate::sectors::{normalise, similarity};
+use crate::territory::draw_cumulative;
+
+/// How a tie came about: the proximity that brought the partners together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Origin {
+    /// Drawn from the spatial neighbourhood.
+    Spatial,
+    /// A partner of a partner (triadic closure).
+    PartnerOfPartner,
+    /// A co-member of the same cluster organisation.
+    ClusterCoMember,
+    /// A plant of the same group.
+    GroupCoMember,
+    /// Met at an event (temporary geographic proximity).
+    Event,
+}
+
+impl Origin {
+    /// All origins, in order.
+    pub const ALL: [Origin; 5] = [
+        Origin::Spatial,
+        Origin::PartnerOfPartner,
+        Origin::ClusterCoMember,
+        Origin::GroupCoMember,
+        Origin::Event,
+    ];
+}
+
+/// An undirected cooperation tie, stored once with `a < b` (firm ids).
+#[derive(Debug, Clone, Copy)]
+pub struct Tie {
+    pub a: u32,
+    pub b: u32,
+    /// Strength in (dissolve_below, 1]; 1 when formed or renewed.
+    pub strength: f32,
+    pub origin: Origin,
+    /// Year the tie was formed.
+    pub formed: i16,
+}
+
+/// Partners of each firm by index (rows sorted by partner index).
+#[derive(Debug, Clone, Default)]
+pub struct Adjacency {
+    offsets: Vec<u32>,
+    entries: Vec<(u32, f32)>,
+}
+
+impl Adjacency {
+    /// Build from ties (ids) for `n` firms whose index is given by `index_of`.
+    pub fn build(ties: &[Tie], index_of: &[u32], n: usize) -> Self {
+        let mut degree = vec![0u32; n + 1];
+        for t in ties {
+            degree[index_of[t.a as usize] as usize] += 1;
+            degree[index_of[t.b as usize] as usize] += 1;
+        }
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut acc = 0u32;
+        for d in &degree[..n] {
+            offsets.push(acc);
+            acc += d;
+        }
+        offsets.push(acc);
+        let mut fill = offsets.clone();
+        let mut entries = vec![(0u32, 0f32); acc as usize];
+        for t in ties {
+            let (i, j) = (index_of[t.a as usize], index_of[t.b as usize]);
+            entries[fill[i as usize] as usize] = (j, t.strength);
+            fill[i as usize] += 1;
+            entries[fill[j as usize] as usize] = (i, t.strength);
+            fill[j as usize] += 1;
+        }
+        for i in 0..n {
+            entries[offsets[i] as usize..offsets[i + 1] as usize].sort_unstable_by_key(|e| e.0);
+        }
+        Self { offsets, entries }
+    }
+
+    fn row(&self, i: usize) -> &[(u32, f32)] {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.entries[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// Partners of firm `i` with tie strengths.
+    pub fn neighbours(&self, i: usize) -> impl Iterator<Item = (u32, f32)> + '_ {
+        self.row(i).iter().copied()
+    }
+
+    /// Number of partners of firm `i`.
+    pub fn degree(&self, i: usize) -> usize {
+        self.row(i).len()
+    }
+
+    /// Whether `i` and `j` are partners.
+    pub fn linked(&self, i: usize, j: usize) -> bool {
+        self.row(i)
+            .binary_search_by_key(&(j as u32), |e| e.0)
+            .is_ok()
+    }
+
+    /// Whether `i` and `j` have a partner in common.
+    pub fn common_partner(&self, i: usize, j: usize) -> bool {
+        let (a, b) = (self.row(i), self.row(j));
+        let (mut x, mut y) = (0, 0);
+        while x < a.len() && y < b.len() {
+            match a[x].0.cmp(&b[y].0) {
+                std::cmp::Ordering::Less => x += 1,
+                std::cmp::Ordering::Greater => y += 1,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+}
+
+/// All ties, sorted by `(a, b)`, and the adjacency of the current firms.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    pub ties: Vec<Tie>,
+    pub adjacency: Adjacency,
+}
+
+impl Network {
+    /// Drop ties to firms that exited and rebuild the adjacency.
+    pub fn refresh(&mut self, index_of: &[u32], n: usize) {
+        self.ties
+            .retain(|t| index_of[t.a as usize] != NONE && index_of[t.b as usize] != NONE);
+        self.adjacency = Adjacency::build(&self.ties, index_of, n);
+    }
+}
+
+/// How the pair is related, beyond what the model state says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Relation {
+    /// Nothing known: check for a common partner.
+    Unknown,
+    /// Known to share a partner (drawn as a partner of a partner).
+    CommonPartner,
+    /// Already partners (renewing their tie).
+    Partners,
+}
+
+/// Probability that firms `i` and `j` cooperate now.
+fn pair_probability(
+    m: &Model,
+    ctx: &StepContext,
+    i: usize,
+    j: usize,
+    relation: Relation,
+    at_event: bool,
+) -> f64 {
+    let (fi, fj) = (&m.firms[i], &m.firms[j]);
+    let k = &ctx.kernel;
+    let mut g = k.geographic(distance((fi.x, fi.y), (fj.x, fj.y)));
+    if at_event {
+        g = g.max(k.event_proximity);
+    }
+    let same_cluster = fi.cluster != NONE && fi.cluster == fj.cluster;
+    let same_group = fi.group != NONE && fi.group == fj.group;
+    let prox = &m.scenario.proximity;
+    let belonging = if same_cluster || same_group {
+        1.0
+    } else {
+        match relation {
+            Relation::Partners => prox.partner_belonging,
+            Relation::CommonPartner => prox.partner_of_partner_belonging,
+            Relation::Unknown if m.network.adjacency.common_partner(i, j) => {
+                prox.partner_of_partner_belonging
+            }
+            Relation::Unknown => 0.0,
+        }
+    };
+    let o = k.organised(belonging, similarity(&fi.knowledge, &fj.knowledge));
+    let c = m.sectors.complementarity[fi.sector as usize][fj.sector as usize];
+    k.tie_probability(g, o, c)
+}
+
+/// Maximum number of partners of a firm.
+fn capacity(m: &Model, employees: u32) -> usize {
+    let c = &m.scenario.cooperation;
+    (c.max_ties_base + c.max_ties_per_log_size * f64::from(employees).ln_1p())
+        .floor()
+        .max(0.0) as usize
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Proposal {
+    lo: u32,
+    hi: u32,
+    origin: Origin,
+}
+
+fn proposal(i: usize, j: usize, origin: Origin) -> Proposal {
+    let (lo, hi) = if i < j { (i, j) } else { (j, i) };
+    Proposal {
+        lo: lo as u32,
+        hi: hi as u32,
+        origin,
+    }
+}
+
+/// Where candidates come from in this step.
+struct SearchSpace {
+    by_region: Vec<Vec<u32>>,
+    by_sector: Vec<Vec<u32>>,
+    region_kernel: Vec<f64>,
+    research_kernel: Vec<f64>,
+    cluster_members: Vec<Vec<u32>>,
+    group_members: Vec<Vec<u32>>,
+}
+
+impl SearchSpace {
+    fn new(m: &Model, ctx: &StepContext) -> Self {
+        let n_regions = m.territory.len();
+        let mut by_region = vec![Vec::new(); n_regions];
+        let mut by_sector = vec![Vec::new(); crate::scenario::N_SECTORS];
+        let mut cluster_members = vec![Vec::new(); m.institutions.clusters.len()];
+        let mut n_groups = 0;
+        for f in &m.firms {
+            if f.group != NONE {
+                n_groups = n_groups.max(f.group as usize + 1);
+            }
+        }
+        let mut group_members = vec![Vec::new(); n_groups];
+        for (i, f) in m.firms.iter().enumerate() {
+            by_region[f.region as usize].push(i as u32);
+            by_sector[f.sector as usize].push(i as u32);
+            if f.cluster != NONE
+                && let Some(pos) = m.institutions.cluster_position(f.cluster)
+            {
+                cluster_members[pos].push(i as u32);
+            }
+            if f.group != NONE {
+                group_members[f.group as usize].push(i as u32);
+            }
+        }
+        let counts: Vec<f64> = by_region.iter().map(|v| v.len() as f64).collect();
+        let mut region_kernel = Vec::new();
+        m.territory
+            .cumulative_kernel(&counts, ctx.kernel.decay_km, &mut region_kernel);
+        let research: Vec<f64> = m
+            .institutions
+            .research_by_region
+            .iter()
+            .map(|v| v.len() as f64)
+            .collect();
+        let mut research_kernel = Vec::new();
+        m.territory
+            .cumulative_kernel(&research, ctx.kernel.decay_km, &mut research_kernel);
+        Self {
+            by_region,
+            by_sector,
+            region_kernel,
+            research_kernel,
+            cluster_members,
+            group_members,
+        }
+    }
+}
+
+fn pick<R: rand::Rng + ?Sized>(v: &[u32], rng: &mut R) -> Option<usize> {
+    if v.is_empty() {
+        None
+    } else {
+        Some(v[rng.random_range(0..v.len())] as usize)
+    }
+}
+
+/// Draw one candidate partner of firm `i`, with the origin of the draw and
+/// whether the pair is known to share a partner.
+fn candidate<R: rand::Rng + ?Sized>(
+    m: &Model,
+    space: &SearchSpace,
+    i: usize,
+    network_share: f64,
+    rng: &mut R,
+) -> Option<(usize, Origin, Relation)> {
+    let f = &m.firms[i];
+    let n_regions = m.territory.len();
+    if rng.random::<f64>() < network_share {
+        let mut options: [Option<Origin>; 3] = [None; 3];
+        let mut n = 0;
+        if m.network.adjacency.degree(i) > 0 {
+            options[n] = Some(Origin::PartnerOfPartner);
+            n += 1;
+        }
+        let cluster_pos = if f.cluster != NONE {
+            m.institutions.cluster_position(f.cluster)
+        } else {
+            None
+        };
+        if let Some(pos) = cluster_pos
+            && space.cluster_members[pos].len() > 1
+        {
+            options[n] = Some(Origin::ClusterCoMember);
+            n += 1;
+        }
+        if f.group != NONE && space.group_members[f.group as usize].len() > 1 {
+            options[n] = Some(Origin::GroupCoMember);
+            n += 1;
+        }
+        if n > 0 {
+            let choice = options[rng.random_range(0..n)];
+            return match choice {
+                Some(Origin::PartnerOfPartner) => {
+                    let partners: Vec<u32> =
+                        m.network.adjacency.neighbours(i).map(|e| e.0).collect();
+                    let j1 = pick(&partners, rng)?;
+                    let second: Vec<u32> =
+                        m.network.adjacency.neighbours(j1).map(|e| e.0).collect();
+                    let j = pick(&second, rng)?;
+                    (j != i).then_some((j, Origin::PartnerOfPartner, Relation::CommonPartner))
+                }
+                Some(Origin::ClusterCoMember) => {
+                    let j = pick(&space.cluster_members[cluster_pos?], rng)?;
+                    (j != i).then_some((j, Origin::ClusterCoMember, Relation::Unknown))
+                }
+                Some(Origin::GroupCoMember) => {
+                    let j = pick(&space.group_members[f.group as usize], rng)?;
+                    (j != i).then_some((j, Origin::GroupCoMember, Relation::Unknown))
+                }
+                _ => None,
+            };
+        }
+    }
+    let r = f.region as usize;
+    let row = &space.region_kernel[r * n_regions..(r + 1) * n_regions];
+    let region = draw_cumulative(row, rng.random())?;
+    let j = pick(&space.by_region[region], rng)?;
+    (j != i).then_some((j, Origin::Spatial, Relation::Unknown))
+}
+
+/// Events of the step: each cluster organisation's events and the national
+/// fairs, as lists of attending firm indices.
+fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec<u32>> {
+    let c = &m.scenario.cooperation;
+    let mut events = Vec::new();
+    let draw_external =
+        |sector: usize, n: usize, rng: &mut rand_chacha::ChaCha8Rng, out: &mut Vec<u32>| {
+            let mut themes = vec![sector];
+            themes.extend(m.sectors.complements[sector].iter().copied());
+            for _ in 0..n {
+                let s = themes[rng.random_range(0..themes.len())];
+                if let Some(j) = pick(&space.by_sector[s], rng) {
+                    out.push(j as u32);
+                }
+            }
+        };
+    let poisson = |mean: f64, rng: &mut rand_chacha::ChaCha8Rng| -> u64 {
+        if mean <= 0.0 {
+            return 0;
+        }
+        Poisson::new(mean)
+            .map(|p| p.sample(rng) as u64)
+            .unwrap_or(0)
+    };
+    for (pos, org) in m.institutions.clusters.iter().enumerate() {
+        let mut rng = m.streams.rng(Purpose::Events, ctx.step, u64::from(org.id));
+        let n = poisson(ctx.levers.event_rate * ctx.dt, &mut rng);
+        for _ in 0..n {
+            let mut attendees: Vec<u32> = space.cluster_members[pos]
+                .iter()
+                .copied()
+                .filter(|_| rng.random::<f64>() < c.event_attendance)
+                .collect();
+            draw_external(
+                org.sector as usize,
+                c.event_external_attendees as usize,
+                &mut rng,
+                &mut attendees,
+            );
+            attendees.sort_unstable();
+            attendees.dedup();
+            if attendees.len() > 1 {
+                events.push(attendees);
+            }
+        }
+    }
+    let mut rng = m.streams.rng(Purpose::Events, ctx.step, 1u64 << 48);
+    let fairs = poisson(ctx.levers.fairs_per_year * ctx.dt, &mut rng);
+    for _ in 0..fairs {
+        let theme = rng.random_range(0..crate::scenario::N_SECTORS);
+        let mut attendees = Vec::new();
+        draw_external(theme, c.fair_size as usize, &mut rng, &mut attendees);
+        attendees.sort_unstable();
+        attendees.dedup();
+        if attendees.len() > 1 {
+            events.push(attendees);
+        }
+    }
+    events
+}
+
+/// One step of cooperation.
+pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
+    let n = model.firms.len();
+    let c = model.scenario.cooperation.clone();
+
+    // 1. Renewal and decay of existing ties.
+    let decay = (1.0 - c.tie_decay).powf(ctx.dt) as f32;
+    let m: &Model = model;
+    let kept: Vec<Option<f32>> = m
+        .network
+        .ties
+        .par_iter()
+        .map(|t| {
+            let (i, j) = (
+                m.index_of[t.a as usize] as usize,
+                m.index_of[t.b as usize] as usize,
+            );
+            let p = pair_probability(m, ctx, i, j, Relation::Partners, false);
+            let q = 1.0 - (1.0 - c.renewal_rate * p).powf(ctx.dt);
+            let mut rng = m
+                .streams
+                .rng(Purpose::TieRenewal, ctx.step, pair_id(t.a, t.b));
+            if rng.random::<f64>() < q {
+                Some(1.0)
+            } else {
+                let s = t.strength * decay;
+                (f64::from(s) >= c.dissolve_below).then_some(s)
+            }
+        })
+        .collect();
+    let before = model.network.ties.len();
+    let mut ties: Vec<Tie> = model
+        .network
+        .ties
+        .iter()
+        .zip(kept)
+        .filter_map(|(t, k)| k.map(|strength| Tie { strength, ..*t }))
+        .collect();
+    tally.ties_dissolved = (before - ties.len()) as u32;
+    model.network.ties = std::mem::take(&mut ties);
+    model.network.refresh(&model.index_of, n);
+
+    // 2. Partner search and research links.
+    let m: &Model = model;
+    let space = SearchSpace::new(m, ctx);
+    let lev = &ctx.levers;
+    let seek_research = 1.0 - (1.0 - lev.open_innovation).powf(ctx.dt);
+    let drop_research = 1.0 - (1.0 - m.scenario.institutions.research_link_decay).powf(ctx.dt);
+    let searches: Vec<(Vec<Proposal>, u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let f = &m.firms[i];
+            let mut rng = m
+                .streams
+                .rng(Purpose::PartnerSearch, ctx.step, u64::from(f.id));
+            let size = (1.0 + f64::from(f.employees).ln_1p()) / (1.0 + 10f64.ln_1p());
+            let mean = lev.cooperation_propensity * size * ctx.dt;
+            let draws = if mean > 0.0 {
+                Poisson::new(mean)
+                    .map(|p| p.sample(&mut rng) as u64)
+                    .unwrap_or(0)
+            } else {
+                0
+            };
+            let mut out = Vec::new();
+            for _ in 0..draws {
+                let Some((j, origin, relation)) =
+                    candidate(m, &space, i, c.network_share, &mut rng)
+                else {
+                    continue;
+                };
+                if m.network.adjacency.linked(i, j) {
+                    continue;
+                }
+                let p = pair_probability(m, ctx, i, j, relation, false);
+                if rng.random::<f64>() < p {
+                    out.push(proposal(i, j, origin));
+                }
+            }
+            let research = if f.research != NONE {
+                if rng.random::<f64>() < drop_research {
+                    NONE
+                } else {
+                    f.research
+                }
+            } else if rng.random::<f64>() < seek_research {
+                research_candidate(m, ctx, &space, i, &mut rng).unwrap_or(NONE)
+            } else {
+                NONE
+            };
+            (out, research)
+        })
+        .collect();
+    let mut proposals = Vec::new();
+    for (f, (props, research)) in model.firms.iter_mut().zip(searches) {
+        proposals.extend(props);
+        f.research = research;
+    }
+
+    // 3. Events: temporary geographic proximity.
+    let m: &Model = model;
+    let events = schedule_events(m, ctx, &space);
+    tally.events = events.len() as u32;
+    let mut attendance: Vec<(u32, u32)> = events
+        .iter()
+        .enumerate()
+        .flat_map(|(e, att)| att.iter().map(move |&i| (i, e as u32)))
+        .collect();
+    attendance.sort_unstable();
+    let meetings: Vec<Proposal> = attendance
+        .chunk_by(|a, b| a.0 == b.0)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .flat_map_iter(|group| {
+            let i = group[0].0 as usize;
+            let mut rng = m
+                .streams
+                .rng(Purpose::EventMeetings, ctx.step, u64::from(m.firms[i].id));
+            let mut out = Vec::new();
+            for &(_, e) in group.iter() {
+                let att = &events[e as usize];
+                for _ in 0..c.event_meetings {
+                    let Some(j) = pick(att, &mut rng) else {
+                        continue;
+                    };
+                    if j == i || m.network.adjacency.linked(i, j) {
+                        continue;
+                    }
+                    if rng.random::<f64>() < pair_probability(m, ctx, i, j, Relation::Unknown, true)
+                    {
+                        out.push(proposal(i, j, Origin::Event));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    proposals.extend(meetings);
+
+    // 4. Apply proposals in a fixed order within tie capacities.
+    proposals.sort_unstable();
+    proposals.dedup_by_key(|p| (p.lo, p.hi));
+    let mut degree: Vec<usize> = (0..n).map(|i| model.network.adjacency.degree(i)).collect();
+    let caps: Vec<usize> = model
+        .firms
+        .iter()
+        .map(|f| capacity(model, f.employees))
+        .collect();
+    let year = ctx.year as i16;
+    let mut formed = Vec::new();
+    for p in proposals {
+        let (i, j) = (p.lo as usize, p.hi as usize);
+        if degree[i] < caps[i] && degree[j] < caps[j] {
+            degree[i] += 1;
+            degree[j] += 1;
+            tally.ties_formed_by_origin[p.origin as usize] += 1;
+            formed.push(Tie {
+                a: model.firms[i].id,
+                b: model.firms[j].id,
+                strength: 1.0,
+                origin: p.origin,
+                formed: year,
+            });
+        }
+    }
+    tally.ties_formed = formed.len() as u32;
+    model.network.ties.extend(formed);
+    model.network.ties.sort_unstable_by_key(|t| (t.a, t.b));
+    model.network.refresh(&model.index_of, n);
+
+    // 5. Learning and local embeddedness.
+    learn(model, ctx);
+}
+
+fn research_candidate<R: rand::Rng + ?Sized>(
+    m: &Model,
+    ctx: &StepContext,
+    space: &SearchSpace,
+    i: usize,
+    rng: &mut R,
+) -> Option<u32> {
+    let f = &m.firms[i];
+    let n_regions = m.territory.len();
+    let r = f.region as usize;
+    let row = &space.research_kernel[r * n_regions..(r + 1) * n_regions];
+    let region = draw_cumulative(row, rng.random())?;
+    let id = pick(&m.institutions.research_by_region[region], rng)?;
+    let org = &m.institutions.research[id];
+    let k = &ctx.kernel;
+    let g = k.geographic(distance((f.x, f.y), (org.x, org.y)));
+    let belonging = if f.cluster != NONE { 1.0 } else { 0.0 };
+    let o = k.organised(belonging, similarity(&f.knowledge, &org.knowledge));
+    (rng.random::<f64>() < k.tie_probability(g, o, 1.0)).then_some(id as u32)
+}
+
+/// Knowledge profiles move towards partners' (`learning_rate` per unit of
+/// tie strength per year); local sourcing is rebuilt through local ties and
+/// eroded by globalisation pressure on footloose plants.
+fn learn(model: &mut Model, ctx: &StepContext) {
+    let m: &Model = model;
+    let lr = (m.scenario.cooperation.learning_rate * ctx.dt) as f32;
+    let rebuild = m.scenario.firms.embeddedness_rebuild * ctx.dt;
+    let gp = ctx.levers.globalisation_pressure * ctx.dt;
+    let updates: Vec<([f32; N_KNOWLEDGE], f32)> = (0..m.firms.len())
+        .into_par_iter()
+        .map(|i| {
+            let f = &m.firms[i];
+            let mut k = f.knowledge;
+            let (mut local, mut total) = (0.0, 0.0);
+            for (j, s) in m.network.adjacency.neighbours(i) {
+                let g = &m.firms[j as usize];
+                for (x, y) in k.iter_mut().zip(g.knowledge) {
+                    *x += lr * s * (y - *x);
+                }
+                total += 1.0;
+                if g.region == f.region {
+                    local += 1.0;
+                }
+            }
+            normalise(&mut k);
+            let mut e = f64::from(f.embeddedness);
+            if total > 0.0 {
+                e += rebuild * (local / total) * (1.0 - e);
+            }
+            e -= gp
+                * f.ownership.exposure(&m.scenario.firms)
+                * m.sectors.exposure[f.sector as usize]
+                * e;
+            (k, e.clamp(0.0, 1.0) as f32)
+        })
+        .collect();
+    for (f, (k, e)) in model.firms.iter_mut().zip(updates) {
+        f.knowledge = k;
+        f.embeddedness = e;
+    }
+}

@@ -1,0 +1,282 @@
+//! Initial state: firms with a heavy-tailed size distribution per sector,
+//! located by the urban hierarchy, and the labour force that works for them.
+//!
+//! Sector employment is set by the 1950 demand shares so that the economy
+//! starts near balance; within a sector, sizes follow a truncated discrete
+//! Pareto law whose scale is solved so that sizes add up exactly to the
+//! sector's employment.
+
+use rand::RngExt;
+use rand_distr::StandardNormal;
+
+use crate::agents::{Citizen, Firm, NONE, Ownership, SizeClass};
+use crate::error::{Error, Result};
+use crate::rng::{Purpose, Streams};
+use crate::scenario::{N_SECTORS, Scenario};
+use crate::sectors::{Profile, SectorTable, normalise};
+use crate::territory::{Territory, draw_cumulative};
+
+/// Split `total` into integer parts proportional to `weights` (largest remainder).
+pub fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
+    let sum: f64 = weights.iter().sum();
+    if sum <= 0.0 || weights.is_empty() {
+        let mut out = vec![0; weights.len()];
+        if let Some(first) = out.first_mut() {
+            *first = total;
+        }
+        return out;
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
+    let mut out: Vec<u64> = exact.iter().map(|e| e.floor() as u64).collect();
+    let mut rest = total - out.iter().sum::<u64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&i, &j| {
+        (exact[j] - exact[j].floor())
+            .total_cmp(&(exact[i] - exact[i].floor()))
+            .then(i.cmp(&j))
+    });
+    for &i in order.iter().cycle() {
+        if rest == 0 {
+            break;
+        }
+        out[i] += 1;
+        rest -= 1;
+    }
+    out
+}
+
+/// Integer sizes ≥ 1 and ≤ `cap` from uniforms `u`, Pareto tail `alpha`,
+/// adding up to `target` (which must lie in `[u.len(), u.len() × cap]`).
+pub fn pareto_sizes(u: &[f64], alpha: f64, cap: u64, target: u64) -> Vec<u64> {
+    let size =
+        |x: f64, ui: f64| -> u64 { ((x * ui.powf(-1.0 / alpha)).floor() as u64).clamp(1, cap) };
+    let total = |x: f64| -> u64 { u.iter().map(|&ui| size(x, ui)).sum() };
+    let (mut lo, mut hi) = (1e-9, 1.0);
+    while total(hi) < target && hi < 1e12 {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if total(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let mut sizes: Vec<u64> = u.iter().map(|&ui| size(lo, ui)).collect();
+    // Close the remaining integer gap on the largest firms first (they
+    // absorb ±1 with the least distortion of the distribution).
+    let mut order: Vec<usize> = (0..u.len()).collect();
+    order.sort_by(|&i, &j| sizes[j].cmp(&sizes[i]).then(i.cmp(&j)));
+    let mut sum: u64 = sizes.iter().sum();
+    let mut k = 0;
+    let mut stalled = 0;
+    while sum != target && stalled < order.len() {
+        let i = order[k % order.len()];
+        if sum < target && sizes[i] < cap {
+            sizes[i] += 1;
+            sum += 1;
+            stalled = 0;
+        } else if sum > target && sizes[i] > 1 {
+            sizes[i] -= 1;
+            sum -= 1;
+            stalled = 0;
+        } else {
+            stalled += 1;
+        }
+        k += 1;
+    }
+    sizes
+}
+
+/// A profile near the sector centroid.
+pub fn profile_near<R: rand::Rng + ?Sized>(centroid: &Profile, noise: f64, rng: &mut R) -> Profile {
+    let mut p = *centroid;
+    for x in p.iter_mut() {
+        let e: f64 = rng.sample(StandardNormal);
+        *x = (f64::from(*x) + noise * e).max(0.0) as f32;
+    }
+    normalise(&mut p);
+    p
+}
+
+/// The initial firms and citizens.
+pub struct InitialPopulation {
+    pub firms: Vec<Firm>,
+    pub citizens: Vec<Citizen>,
+}
+
+/// Build the initial population.
+pub fn populate(
+    s: &Scenario,
+    streams: &Streams,
+    territory: &Territory,
+    sectors: &SectorTable,
+) -> Result<InitialPopulation> {
+    let n_firms = s.population.firms as u64;
+    let n_citizens = s.population.citizens as u64;
+    let employed = ((n_citizens as f64) * (1.0 - s.population.initial_unemployment)).floor() as u64;
+    let cap = s.firms.max_initial_size as u64;
+    let firms_per_sector = apportion(n_firms, &sectors.firm_share);
+    // Sector employment follows 1950 demand, but every firm needs one employee
+    // and no more than `cap`.
+    let demand = sectors.demand_shares(s.run.start_year as f64);
+    let mut emp_per_sector = apportion(employed, &demand);
+    for k in 0..N_SECTORS {
+        emp_per_sector[k] = emp_per_sector[k].clamp(firms_per_sector[k], firms_per_sector[k] * cap);
+    }
+
+    let n_regions = territory.len();
+    let weights: Vec<f64> = territory.regions.iter().map(|r| r.weight).collect();
+    let cumulate = |w: &[f64]| -> Vec<f64> {
+        w.iter()
+            .scan(0.0, |acc, x| {
+                *acc += x;
+                Some(*acc)
+            })
+            .collect()
+    };
+    let urban = cumulate(&weights);
+    let bias = 1.0 + s.firms.large_firm_urban_bias;
+    let large_w: Vec<f64> = weights.iter().map(|w| w.powf(bias)).collect();
+    let large = cumulate(&large_w);
+    let rural = cumulate(&vec![1.0; n_regions]);
+
+    let mut firms = Vec::with_capacity(n_firms as usize);
+    let wage = s.firms.labour_share;
+    for sector in 0..N_SECTORS {
+        let n = firms_per_sector[sector] as usize;
+        if n == 0 {
+            continue;
+        }
+        let mut rng = streams.rng(Purpose::InitFirms, 0, sector as u64);
+        let u: Vec<f64> = (0..n).map(|_| 1.0 - rng.random::<f64>()).collect();
+        let sizes = pareto_sizes(&u, sectors.size_tail[sector], cap, emp_per_sector[sector]);
+        for size in sizes {
+            let id = firms.len() as u32;
+            let mut rng = streams.rng(Purpose::InitFirms, 1, u64::from(id));
+            let class = SizeClass::of(size as u32);
+            let table = if sectors.rural[sector] {
+                &rural
+            } else if class == SizeClass::Large {
+                &large
+            } else {
+                &urban
+            };
+            let region = draw_cumulative(table, rng.random()).unwrap_or(0);
+            let (x, y) = territory.place(region, sectors.rural[sector], &mut rng);
+            let (p_group, p_foreign) = match class {
+                SizeClass::Large => (s.firms.large_group_share, s.firms.large_foreign_share),
+                SizeClass::Sme => (s.firms.sme_group_share, s.firms.sme_foreign_share),
+                SizeClass::Micro => (0.0, 0.0),
+            };
+            let draw: f64 = rng.random();
+            let gps = s.firms.groups_per_sector as u32;
+            let (ownership, group) = if draw < p_group {
+                (
+                    Ownership::NationalGroup,
+                    sector as u32 * gps + rng.random_range(0..gps),
+                )
+            } else if draw < p_group + p_foreign {
+                (
+                    Ownership::Foreign,
+                    (N_SECTORS as u32 + sector as u32) * gps + rng.random_range(0..gps),
+                )
+            } else {
+                (Ownership::Independent, NONE)
+            };
+            let sigma = s.firms.productivity_dispersion;
+            let e: f64 = rng.sample(StandardNormal);
+            let productivity = (sigma * e - 0.5 * sigma * sigma).exp();
+            firms.push(Firm {
+                id,
+                sector: sector as u8,
+                region: region as u16,
+                ownership,
+                x,
+                y,
+                group,
+                employees: size as u32,
+                productivity,
+                cash: s.firms.initial_cash * wage * size as f64,
+                knowledge: profile_near(
+                    &sectors.knowledge[sector],
+                    s.firms.knowledge_dispersion,
+                    &mut rng,
+                ),
+                embeddedness: if ownership == Ownership::Independent {
+                    1.0
+                } else {
+                    s.firms.initial_embeddedness as f32
+                },
+                cluster: NONE,
+                research: NONE,
+                born: 0,
+                sales: 0.0,
+                margin: 0.0,
+                mean_skill: 0.0,
+            });
+        }
+    }
+    if firms.len() as u64 != n_firms {
+        return Err(Error::Internal(format!(
+            "initialised {} firms instead of {n_firms}",
+            firms.len()
+        )));
+    }
+
+    // Citizens: the employees of each firm live in its region; the others
+    // are spread by population weight.
+    let mut citizens = Vec::with_capacity(n_citizens as usize);
+    let p = &s.population;
+    let start = s.run.start_year;
+    let make = |region: usize, employer: u32, sector: u8, index: u64| {
+        let mut rng = streams.rng(Purpose::InitCitizens, 0, index);
+        let age = rng.random_range(p.entry_age..p.retirement_age);
+        let e: f64 = rng.sample(StandardNormal);
+        let base = (s.labour.newcomer_skill_1950 + s.labour.skill_noise * e).clamp(0.0, 1.0);
+        let years = (age - p.entry_age) as f64;
+        let skill = 1.0 - (1.0 - base) * (1.0 - s.labour.skill_learning).powf(years);
+        Citizen {
+            region: region as u16,
+            last_sector: sector,
+            employer,
+            skill: skill as f32,
+            born: (start - age) as i16,
+        }
+    };
+    for f in &firms {
+        for _ in 0..f.employees {
+            let c = make(f.region as usize, f.id, f.sector, citizens.len() as u64);
+            citizens.push(c);
+        }
+    }
+    let mut rng = streams.rng(Purpose::InitCitizens, 1, 0);
+    while (citizens.len() as u64) < n_citizens {
+        let region = draw_cumulative(&urban, rng.random()).unwrap_or(0);
+        let c = make(region, NONE, u8::MAX, citizens.len() as u64);
+        citizens.push(c);
+    }
+    Ok(InitialPopulation { firms, citizens })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_is_exact() {
+        let parts = apportion(10, &[1.0, 1.0, 1.0]);
+        assert_eq!(parts.iter().sum::<u64>(), 10);
+        assert_eq!(apportion(7, &[0.0, 2.0, 0.0]), vec![0, 7, 0]);
+    }
+
+    #[test]
+    fn pareto_sizes_hit_target_and_bounds() {
+        let u: Vec<f64> = (1..=1000).map(|i| i as f64 / 1001.0).collect();
+        let sizes = pareto_sizes(&u, 1.1, 5000, 10_000);
+        assert_eq!(sizes.iter().sum::<u64>(), 10_000);
+        assert!(sizes.iter().all(|&x| (1..=5000).contains(&x)));
+        assert!(sizes.iter().max().unwrap() > &100);
+    }
+}

@@ -1,0 +1,95 @@
+//! Innovation, imitation and technical progress.
+//!
+//! A firm innovates in a step with probability `1 − exp(−h · dt)`, where
+//! `h = base · (E/10)^η + k · K · (1 + e · (skill − 0.5))`: internal effort growing with
+//! size, plus the knowledge `K = Σ_partners strength · gain(c) + w_r · gain(c_r)`
+//! gained from its partners and research link, with Nooteboom's inverted-U
+//! `gain` of cognitive distance `c`, scaled by absorptive capacity (its
+//! employees' skill). An innovation multiplies productivity by `1 + X`,
+//! `X ~ Exponential(mean = productivity_step · (E/10)^−η)` — larger firms
+//! innovate more often but each innovation moves a larger organisation less,
+//! so expected productivity growth does not depend on size — and shifts the
+//! knowledge profile towards a random field. Knowledge diffuses: log
+//! productivity moves towards the sector's (employment-weighted geometric)
+//! mean by a share `diffusion_rate` per year, laggards imitating and
+//! leaders' advantages being imitated away; all productivity grows with the
+//! regime's exogenous technical progress.
+
+use rand::RngExt;
+use rayon::prelude::*;
+
+use crate::agents::NONE;
+use crate::model::{Model, StepContext};
+use crate::proximity::knowledge_gain;
+use crate::rng::Purpose;
+use crate::scenario::N_KNOWLEDGE;
+use crate::sectors::{Profile, normalise, similarity};
+
+/// Knowledge a firm gains in a year from its partners and research link.
+pub fn knowledge_inflow(model: &Model, i: usize) -> f64 {
+    let f = &model.firms[i];
+    let cmax = model.scenario.innovation.cognitive_distance_max;
+    let mut k = 0.0;
+    for (j, strength) in model.network.adjacency.neighbours(i) {
+        let c = 1.0 - similarity(&f.knowledge, &model.firms[j as usize].knowledge);
+        k += f64::from(strength) * knowledge_gain(c, cmax);
+    }
+    if f.research != NONE
+        && let Some(org) = model.institutions.research.get(f.research as usize)
+    {
+        let c = 1.0 - similarity(&f.knowledge, &org.knowledge);
+        k += model.scenario.innovation.research_gain * knowledge_gain(c, cmax);
+    }
+    k
+}
+
+/// Innovate, imitate and progress; returns the number of innovations.
+pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
+    let p = &model.scenario.innovation;
+    let diffusion = 1.0 - (1.0 - model.scenario.firms.diffusion_rate).powf(ctx.dt);
+    let progress = (ctx.levers.technical_progress * ctx.dt).exp();
+    let m: &Model = model;
+    let updates: Vec<(f64, Option<Profile>)> = (0..m.firms.len())
+        .into_par_iter()
+        .map(|i| {
+            let f = &m.firms[i];
+            let inflow = knowledge_inflow(m, i);
+            let size = (f64::from(f.employees.max(1)) / 10.0).powf(p.size_elasticity);
+            let absorb =
+                (1.0 + p.absorptive_skill_effect * (f64::from(f.mean_skill) - 0.5)).max(0.0);
+            let h = p.base_rate * size + p.knowledge_effect * inflow * absorb;
+            let prob = 1.0 - (-h * ctx.dt).exp();
+            let mut rng = m
+                .streams
+                .rng(Purpose::Innovation, ctx.step, u64::from(f.id));
+            let mut a = f.productivity;
+            let mut profile = None;
+            if rng.random::<f64>() < prob {
+                let u: f64 = rng.random();
+                a *= 1.0 + p.productivity_step / size * -(1.0 - u).ln();
+                let field = rng.random_range(0..N_KNOWLEDGE);
+                let mut k = f.knowledge;
+                for (x, v) in k.iter_mut().enumerate() {
+                    let target = if x == field { 1.0 } else { 0.0 };
+                    *v += p.profile_mutation as f32 * (target - *v);
+                }
+                normalise(&mut k);
+                profile = Some(k);
+            }
+            let mean = m.memory.sector_productivity[f.sector as usize];
+            if mean > 0.0 && a > 0.0 {
+                a *= (mean / a).powf(diffusion);
+            }
+            (a * progress, profile)
+        })
+        .collect();
+    let mut count = 0;
+    for (f, (a, profile)) in model.firms.iter_mut().zip(updates) {
+        f.productivity = a;
+        if let Some(k) = profile {
+            f.knowledge = k;
+            count += 1;
+        }
+    }
+    count
+}

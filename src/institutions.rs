@@ -1,0 +1,264 @@
+//! Institutions: the State (whose policy is the active regime's levers),
+//! one local authority per region, cluster organisations created under
+//! cluster policy, and research and training organisations.
+
+use rand::RngExt;
+
+use crate::agents::{Firm, NONE};
+use crate::init::{apportion, profile_near};
+use crate::rng::{Purpose, Streams};
+use crate::scenario::{N_SECTORS, Scenario};
+use crate::sectors::{Profile, SectorTable};
+use crate::territory::Territory;
+
+/// A cluster organisation (SPL, pôle de compétitivité, grappe) for one
+/// sector in one region.
+#[derive(Debug, Clone)]
+pub struct ClusterOrg {
+    pub id: u32,
+    pub region: u16,
+    pub sector: u8,
+    /// Year it was created.
+    pub created: i64,
+    /// Member firms at the end of the last membership update.
+    pub members: u32,
+}
+
+/// A research or training organisation (university, lab, technical centre).
+#[derive(Debug, Clone)]
+pub struct ResearchOrg {
+    pub region: u16,
+    pub x: f32,
+    pub y: f32,
+    pub knowledge: Profile,
+}
+
+/// All institutions but the State.
+#[derive(Debug, Clone)]
+pub struct Institutions {
+    /// Activity of each region's local authority, in [0, 1]: the share of
+    /// its potential development budget and powers in use.
+    pub authority_activity: Vec<f64>,
+    /// Active cluster organisations, sorted by id.
+    pub clusters: Vec<ClusterOrg>,
+    pub next_cluster_id: u32,
+    pub research: Vec<ResearchOrg>,
+    /// Research organisations of each region.
+    pub research_by_region: Vec<Vec<u32>>,
+}
+
+/// What the cluster policy did in a step.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClusterChanges {
+    pub created: u32,
+    pub dissolved: u32,
+}
+
+impl Institutions {
+    /// Local authorities at the first regime's level, no cluster
+    /// organisation, research organisations placed by population.
+    pub fn new(
+        s: &Scenario,
+        streams: &Streams,
+        territory: &Territory,
+        sectors: &SectorTable,
+    ) -> Self {
+        let n = territory.len();
+        let weights: Vec<f64> = territory.regions.iter().map(|r| r.weight).collect();
+        let counts = apportion(s.institutions.research_organisations as u64, &weights);
+        let mut research = Vec::new();
+        let mut research_by_region = vec![Vec::new(); n];
+        for (r, &count) in counts.iter().enumerate() {
+            for _ in 0..count {
+                let id = research.len() as u32;
+                let mut rng = streams.rng(Purpose::InitResearch, 0, u64::from(id));
+                // A research organisation spans two sectors' knowledge bases.
+                let a = rng.random_range(0..N_SECTORS);
+                let b = rng.random_range(0..N_SECTORS);
+                let mut centroid = sectors.knowledge[a];
+                for (c, x) in centroid.iter_mut().zip(sectors.knowledge[b]) {
+                    *c += x;
+                }
+                let (x, y) = territory.place(r, false, &mut rng);
+                research.push(ResearchOrg {
+                    region: r as u16,
+                    x,
+                    y,
+                    knowledge: profile_near(
+                        &centroid,
+                        s.institutions.research_knowledge_dispersion,
+                        &mut rng,
+                    ),
+                });
+                research_by_region[r].push(id);
+            }
+        }
+        Self {
+            authority_activity: vec![s.regimes.large_firm.local_authority_budget; n],
+            clusters: Vec::new(),
+            next_cluster_id: 0,
+            research,
+            research_by_region,
+        }
+    }
+
+    /// Local authorities move their activity towards the regime's budget.
+    pub fn update_authorities(&mut self, budget: f64, adjustment: f64, dt: f64) {
+        let rate = 1.0 - (1.0 - adjustment).powf(dt);
+        for a in &mut self.authority_activity {
+            *a += rate * (budget - *a);
+        }
+    }
+
+    /// Position of a cluster id in `clusters`.
+    pub fn cluster_position(&self, id: u32) -> Option<usize> {
+        self.clusters.binary_search_by_key(&id, |c| c.id).ok()
+    }
+}
+
+/// Inputs of the cluster policy for one step.
+pub struct ClusterPolicyStep<'a> {
+    pub streams: &'a Streams,
+    pub step: u32,
+    pub year: i64,
+    pub dt: f64,
+    /// Probability per year that an eligible region–sector gets an organisation.
+    pub policy: f64,
+    pub n_regions: usize,
+    pub sectors: &'a SectorTable,
+}
+
+/// Create, dissolve and fill cluster organisations.
+///
+/// A region–sector is eligible when it has at least `cluster_min_firms`
+/// firms of the sector and an employment location quotient of at least
+/// `cluster_min_lq`; each eligible region–sector without an organisation
+/// gets one with probability `policy` per year. Organisations are dissolved
+/// with a hazard, or when their region–sector falls below half the minimum.
+/// Firms of the sector (or of a complementary sector when their own has no
+/// organisation) in the region join with a probability per year.
+pub fn cluster_policy(
+    inst: &mut Institutions,
+    firms: &mut [Firm],
+    s: &Scenario,
+    p: &ClusterPolicyStep<'_>,
+) -> ClusterChanges {
+    let n = p.n_regions;
+    let mut count = vec![0u32; n * N_SECTORS];
+    let mut emp = vec![0f64; n * N_SECTORS];
+    let mut emp_region = vec![0f64; n];
+    let mut emp_sector = [0f64; N_SECTORS];
+    for f in firms.iter() {
+        let k = f.region as usize * N_SECTORS + f.sector as usize;
+        count[k] += 1;
+        emp[k] += f64::from(f.employees);
+        emp_region[f.region as usize] += f64::from(f.employees);
+        emp_sector[f.sector as usize] += f64::from(f.employees);
+    }
+    let total: f64 = emp_region.iter().sum();
+    let lq = |k: usize| -> f64 {
+        let (r, sec) = (k / N_SECTORS, k % N_SECTORS);
+        if emp_region[r] <= 0.0 || emp_sector[sec] <= 0.0 {
+            0.0
+        } else {
+            (emp[k] / emp_region[r]) / (emp_sector[sec] / total)
+        }
+    };
+    let inst_p = &s.institutions;
+    let mut changes = ClusterChanges::default();
+
+    // Dissolution.
+    let dissolve_p = 1.0 - (1.0 - inst_p.cluster_dissolution_rate).powf(p.dt);
+    let min_keep = (inst_p.cluster_min_firms as u32).div_ceil(2);
+    let mut dissolved = Vec::new();
+    inst.clusters.retain(|c| {
+        let k = c.region as usize * N_SECTORS + c.sector as usize;
+        let mut rng = p.streams.rng(
+            Purpose::ClusterPolicy,
+            p.step,
+            (1u64 << 40) | u64::from(c.id),
+        );
+        let keep = count[k] >= min_keep && rng.random::<f64>() >= dissolve_p;
+        if !keep {
+            dissolved.push(c.id);
+        }
+        keep
+    });
+    changes.dissolved = dissolved.len() as u32;
+    if !dissolved.is_empty() {
+        for f in firms.iter_mut() {
+            if f.cluster != NONE && dissolved.binary_search(&f.cluster).is_ok() {
+                f.cluster = NONE;
+            }
+        }
+    }
+
+    // Creation.
+    let mut org_at = vec![NONE; n * N_SECTORS];
+    for c in &inst.clusters {
+        org_at[c.region as usize * N_SECTORS + c.sector as usize] = c.id;
+    }
+    let create_p = 1.0 - (1.0 - p.policy).powf(p.dt);
+    if create_p > 0.0 {
+        for k in 0..n * N_SECTORS {
+            if org_at[k] != NONE
+                || count[k] < inst_p.cluster_min_firms as u32
+                || lq(k) < inst_p.cluster_min_lq
+            {
+                continue;
+            }
+            let mut rng = p.streams.rng(Purpose::ClusterPolicy, p.step, k as u64);
+            if rng.random::<f64>() < create_p {
+                let id = inst.next_cluster_id;
+                inst.next_cluster_id += 1;
+                inst.clusters.push(ClusterOrg {
+                    id,
+                    region: (k / N_SECTORS) as u16,
+                    sector: (k % N_SECTORS) as u8,
+                    created: p.year,
+                    members: 0,
+                });
+                org_at[k] = id;
+                changes.created += 1;
+            }
+        }
+    }
+
+    // Membership.
+    let join_p = 1.0 - (1.0 - inst_p.cluster_membership_rate).powf(p.dt);
+    if !inst.clusters.is_empty() && join_p > 0.0 {
+        for f in firms.iter_mut().filter(|f| f.cluster == NONE) {
+            let base = f.region as usize * N_SECTORS;
+            let own = org_at[base + f.sector as usize];
+            let org = if own != NONE {
+                own
+            } else {
+                p.sectors.complements[f.sector as usize]
+                    .iter()
+                    .map(|&c| org_at[base + c])
+                    .find(|&o| o != NONE)
+                    .unwrap_or(NONE)
+            };
+            if org == NONE {
+                continue;
+            }
+            let mut rng = p
+                .streams
+                .rng(Purpose::ClusterMembership, p.step, u64::from(f.id));
+            if rng.random::<f64>() < join_p {
+                f.cluster = org;
+            }
+        }
+    }
+    for c in inst.clusters.iter_mut() {
+        c.members = 0;
+    }
+    for f in firms.iter() {
+        if f.cluster != NONE
+            && let Some(pos) = inst.cluster_position(f.cluster)
+        {
+            inst.clusters[pos].members += 1;
+        }
+    }
+    changes
+}

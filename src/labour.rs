@@ -1,0 +1,474 @@
+//! The labour market and firm turnover of a step.
+//!
+//! Order: firms decide their fate (exit, relocation); shrinking firms let
+//! employees go and profitable ones lose founders to spin-offs; citizens age,
+//! retire and are replaced, learn, and may start a firm; new firms are
+//! created; job seekers apply to vacancies with a distance decay and firms
+//! hire the best applicants; a citizen hired beyond commuting distance moves.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson, StandardNormal};
+use rayon::prelude::*;
+
+use crate::agents::{Citizen, NONE};
+use crate::demography::{self, Fate, Founding};
+use crate::error::{Error, Result};
+use crate::metrics::Tally;
+use crate::model::{Model, StepContext};
+use crate::production::Market;
+use crate::proximity::distance;
+use crate::rng::{Purpose, SCREEN_BLOCK};
+use crate::territory::draw_cumulative;
+
+/// Citizens of each firm (by index), as offsets into a list of citizen indices.
+struct Workforce {
+    offsets: Vec<u32>,
+    members: Vec<u32>,
+}
+
+impl Workforce {
+    fn build(m: &Model) -> Self {
+        let n = m.firms.len();
+        let mut count = vec![0u32; n];
+        for c in &m.citizens {
+            if let Some(i) = m.index(c.employer) {
+                count[i] += 1;
+            }
+        }
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut acc = 0;
+        for k in &count {
+            offsets.push(acc);
+            acc += k;
+        }
+        offsets.push(acc);
+        let mut fill = offsets.clone();
+        let mut members = vec![0u32; acc as usize];
+        for (ci, c) in m.citizens.iter().enumerate() {
+            if let Some(i) = m.index(c.employer) {
+                members[fill[i] as usize] = ci as u32;
+                fill[i] += 1;
+            }
+        }
+        Self { offsets, members }
+    }
+
+    fn of(&self, i: usize) -> &[u32] {
+        &self.members[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+}
+
+/// Recount employees and their mean skill for every firm from the citizens.
+pub fn refresh_workforce(model: &mut Model) {
+    let n = model.firms.len();
+    let mut count = vec![0u32; n];
+    let mut skill = vec![0f64; n];
+    for c in &model.citizens {
+        if let Some(i) = model.index(c.employer) {
+            count[i] += 1;
+            skill[i] += f64::from(c.skill);
+        }
+    }
+    for (i, f) in model.firms.iter_mut().enumerate() {
+        f.employees = count[i];
+        f.mean_skill = if count[i] > 0 {
+            (skill[i] / f64::from(count[i])) as f32
+        } else {
+            0.0
+        };
+    }
+}
+
+/// The whole labour-market and turnover phase.
+pub fn labour_market(
+    model: &mut Model,
+    ctx: &StepContext,
+    market: &Market,
+    tally: &mut Tally,
+) -> Result<()> {
+    let n = model.firms.len();
+    if market.targets.len() != n {
+        return Err(Error::Internal("targets do not match firms".into()));
+    }
+
+    // 1. Per firm, from its turnover stream: its fate, the employees it lets
+    //    go and the employees who leave to found spin-offs.
+    let relocation = demography::relocation_weights(market);
+    let m: &Model = model;
+    let work = Workforce::build(m);
+    let sp_rate = m.scenario.firms.spinoff_rate;
+    let turnover: Vec<(Fate, Vec<u32>, Vec<u32>)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let f = &m.firms[i];
+            let staff = work.of(i);
+            let mut rng = m.streams.rng(Purpose::Turnover, ctx.step, u64::from(f.id));
+            let fate = demography::fate(m, ctx, market, &relocation, i, &mut rng);
+            if fate != Fate::Stays {
+                return (fate, staff.to_vec(), Vec::new());
+            }
+            let leave = (staff.len() as u32).saturating_sub(market.targets[i]) as usize;
+            let mean_spinoffs =
+                sp_rate * f64::from(f.margin.max(0.0)) * staff.len() as f64 * ctx.dt;
+            let spin = if mean_spinoffs > 0.0 {
+                Poisson::new(mean_spinoffs)
+                    .map(|p| p.sample(&mut rng) as usize)
+                    .unwrap_or(0)
+            } else {
+                0
+            };
+            let spin = spin.min(staff.len().saturating_sub(leave + 1));
+            let k = (leave + spin).min(staff.len());
+            if k == 0 {
+                return (fate, Vec::new(), Vec::new());
+            }
+            // Partial Fisher–Yates: the first `leave` go, the next `spin` found firms.
+            let mut pool = staff.to_vec();
+            for a in 0..k {
+                let b = rng.random_range(a..pool.len());
+                pool.swap(a, b);
+            }
+            let founders = pool[leave..k].to_vec();
+            pool.truncate(leave);
+            (fate, pool, founders)
+        })
+        .collect();
+
+    // Apply fates of firms: relocations now, exits at compaction.
+    let mut dead = vec![false; n];
+    for (i, (fate, _, _)) in turnover.iter().enumerate() {
+        match *fate {
+            Fate::Stays => {}
+            Fate::Relocated { region, x, y } => {
+                let f = &mut model.firms[i];
+                f.region = region;
+                f.x = x;
+                f.y = y;
+                f.cluster = NONE;
+                tally.relocations += 1;
+            }
+            Fate::Bankrupt => {
+                dead[i] = true;
+                tally.exits_bankrupt += 1;
+            }
+            Fate::Shrunk => {
+                dead[i] = true;
+                tally.exits_shrunk += 1;
+            }
+            Fate::OwnerExit => {
+                dead[i] = true;
+                tally.exits_owner += 1;
+            }
+            Fate::Offshored => {
+                dead[i] = true;
+                tally.exits_offshored += 1;
+            }
+        }
+    }
+    let mut founders: Vec<(u32, usize)> = Vec::new();
+    for (i, (_, gone, found)) in turnover.into_iter().enumerate() {
+        let sector = model.firms[i].sector;
+        for c in gone {
+            let cit = &mut model.citizens[c as usize];
+            cit.employer = NONE;
+            cit.last_sector = sector;
+            tally.separations += 1;
+        }
+        founders.extend(found.into_iter().map(|c| (c, i)));
+    }
+
+    // 3. Citizens: retirement and replacement, skills, start-ups.
+    let new_year = ctx.step.is_multiple_of(model.scenario.run.steps_per_year as u32);
+    // The citizens are taken out of the model so that each block can be
+    // updated in place while the rest of the model is read.
+    let mut citizens = std::mem::take(&mut model.citizens);
+    let m: &Model = model;
+    let is_founder = {
+        let mut v = vec![false; citizens.len()];
+        for &(c, _) in &founders {
+            v[c as usize] = true;
+        }
+        v
+    };
+    let lp = m.scenario.labour.clone();
+    let pp = m.scenario.population.clone();
+    let lev = &ctx.levers;
+    let newcomer_skill = {
+        let tau = ((ctx.t - 1950.0) / 75.0).clamp(0.0, 1.0);
+        lp.newcomer_skill_1950 + tau * (lp.newcomer_skill_2025 - lp.newcomer_skill_1950)
+    };
+    let learn = 1.0 - (1.0 - lp.skill_learning).powf(ctx.dt);
+    let forget = 1.0 - (1.0 - lp.skill_decay).powf(ctx.dt);
+    let train = lp.training_effect * ctx.dt;
+    let p_necessity = 1.0 - (1.0 - lev.entrepreneurship).powf(ctx.dt);
+    let p_opportunity = 1.0 - (1.0 - m.scenario.firms.opportunity_startup_rate).powf(ctx.dt);
+    let has_research: Vec<bool> = m
+        .institutions
+        .research_by_region
+        .iter()
+        .map(|v| !v.is_empty())
+        .collect();
+    let activity = &m.institutions.authority_activity;
+    let year = ctx.year;
+    let own_sector = m.scenario.firms.startup_own_sector;
+    let flair = |s: f64| 1.0 + lp.entrepreneurial_skill_effect * (s - 0.5);
+    let blocks: Vec<(u32, Vec<(u32, u8)>)> = citizens
+        .par_chunks_mut(SCREEN_BLOCK)
+        .enumerate()
+        .map(|(b, chunk)| {
+            let screen = m
+                .streams
+                .screening(Purpose::StartupScreen, ctx.step, b as u64);
+            let mut retired_here = 0;
+            let mut starts = Vec::new();
+            for (k, c) in chunk.iter_mut().enumerate() {
+                let ci = b * SCREEN_BLOCK + k;
+                let mut retired = false;
+                if new_year && year - i64::from(c.born) >= pp.retirement_age {
+                    let mut rng = m.streams.rng(Purpose::Demography, ctx.step, ci as u64);
+                    let e: f64 = rng.sample(StandardNormal);
+                    *c = Citizen {
+                        region: c.region,
+                        last_sector: u8::MAX,
+                        employer: NONE,
+                        skill: (newcomer_skill + lp.skill_noise * e).clamp(0.0, 1.0) as f32,
+                        born: (year - pp.entry_age) as i16,
+                    };
+                    retired = true;
+                    retired_here += 1;
+                }
+                if is_founder[ci] {
+                    continue;
+                }
+                let s = f64::from(c.skill);
+                let r = c.region as usize;
+                let support = 1.0 + lev.sme_support * activity[r];
+                let (p_start, known) = if c.employed() {
+                    c.skill = (s + learn * (1.0 - s)) as f32;
+                    let known = m
+                        .index(c.employer)
+                        .map(|i| m.firms[i].sector)
+                        .unwrap_or(c.last_sector);
+                    (p_opportunity * support * flair(s), known)
+                } else {
+                    let mut skill = s - forget * s;
+                    if has_research[r] {
+                        skill += train * (1.0 - skill);
+                    }
+                    c.skill = skill.clamp(0.0, 1.0) as f32;
+                    (
+                        if retired {
+                            0.0
+                        } else {
+                            p_necessity * support * flair(s)
+                        },
+                        c.last_sector,
+                    )
+                };
+                if screen[k] < p_start {
+                    let mut rng = m.streams.rng(Purpose::Startup, ctx.step, ci as u64);
+                    starts.push((
+                        ci as u32,
+                        demography::startup_sector(known, own_sector, &ctx.demand_shares, &mut rng),
+                    ));
+                }
+            }
+            (retired_here, starts)
+        })
+        .collect();
+    model.citizens = citizens;
+    let mut startups: Vec<(u32, u8)> = Vec::new();
+    for (retired, starts) in blocks {
+        tally.retirements += retired;
+        startups.extend(starts);
+    }
+
+    // 4. New firms: spin-offs (by parent), then start-ups (by citizen).
+    let mut created = Vec::with_capacity(founders.len() + startups.len());
+    for &(c, parent) in &founders {
+        let id = model.next_firm_id + created.len() as u32;
+        created.push((
+            demography::new_firm(model, ctx, id, Founding::Spinoff { parent }),
+            c,
+        ));
+        tally.entries_spinoff += 1;
+    }
+    for &(c, sector) in &startups {
+        let id = model.next_firm_id + created.len() as u32;
+        let cit = model.citizens[c as usize];
+        let founding = Founding::Startup {
+            sector,
+            region: cit.region,
+            skill: cit.skill,
+        };
+        created.push((demography::new_firm(model, ctx, id, founding), c));
+        tally.entries_startup += 1;
+    }
+    model.next_firm_id += created.len() as u32;
+
+    // Labour-force growth (entrants beyond replacement), at the start of a year.
+    if new_year {
+        let growth = model.citizens.len() as f64 * pp.labour_force_growth;
+        let mut rng = model.streams.rng(Purpose::Demography, ctx.step, u64::MAX);
+        let extra = growth.floor() as usize + usize::from(rng.random::<f64>() < growth.fract());
+        let mut cumulative = Vec::with_capacity(market.region_residents.len());
+        let mut acc = 0.0;
+        for r in &market.region_residents {
+            acc += r;
+            cumulative.push(acc);
+        }
+        for _ in 0..extra {
+            let region = draw_cumulative(&cumulative, rng.random()).unwrap_or(0);
+            let e: f64 = rng.sample(StandardNormal);
+            model.citizens.push(Citizen {
+                region: region as u16,
+                last_sector: u8::MAX,
+                employer: NONE,
+                skill: (newcomer_skill + lp.skill_noise * e).clamp(0.0, 1.0) as f32,
+                born: (year - pp.entry_age) as i16,
+            });
+        }
+        tally.entrants = tally.retirements + extra as u32;
+    }
+
+    // Founders work in their firms; the new firms join the population.
+    for (f, c) in &created {
+        let cit = &mut model.citizens[*c as usize];
+        cit.employer = f.id;
+        cit.last_sector = f.sector;
+    }
+    let mut targets = market.targets.clone();
+    for (f, _) in created {
+        model.index_of.push(model.firms.len() as u32);
+        model.firms.push(f);
+        targets.push(1);
+        dead.push(false);
+    }
+
+    // 5. Matching job seekers and vacancies.
+    refresh_workforce(model);
+    for (i, d) in dead.iter().enumerate() {
+        if *d {
+            targets[i] = 0;
+        }
+    }
+    let hires = matching(model, ctx, &targets, tally);
+    tally.hires = hires;
+
+    // 6. Remove firms that exited or have no one left.
+    refresh_workforce(model);
+    for (i, f) in model.firms.iter().enumerate() {
+        if !dead[i] && f.employees == 0 {
+            dead[i] = true;
+            tally.exits_shrunk += 1;
+        }
+    }
+    compact(model, &dead);
+    Ok(())
+}
+
+/// Match job seekers with vacancies; returns the number of hires.
+fn matching(model: &mut Model, ctx: &StepContext, targets: &[u32], tally: &mut Tally) -> u32 {
+    let n_regions = model.territory.len();
+    let m: &Model = model;
+    let vacancies: Vec<u32> = m
+        .firms
+        .iter()
+        .zip(targets)
+        .map(|(f, &t)| t.saturating_sub(f.employees))
+        .collect();
+    let mut by_region: Vec<Vec<u32>> = vec![Vec::new(); n_regions];
+    let mut cumulative: Vec<Vec<f64>> = vec![Vec::new(); n_regions];
+    let mut region_vacancies = vec![0.0; n_regions];
+    for (i, &v) in vacancies.iter().enumerate() {
+        if v > 0 {
+            let r = m.firms[i].region as usize;
+            region_vacancies[r] += f64::from(v);
+            by_region[r].push(i as u32);
+            cumulative[r].push(region_vacancies[r]);
+        }
+    }
+    let mut kernel = Vec::new();
+    m.territory.cumulative_kernel(
+        &region_vacancies,
+        m.scenario.labour.search_decay_km,
+        &mut kernel,
+    );
+    let applications = m.scenario.labour.applications as usize;
+    let noise = m.scenario.labour.hiring_noise;
+    // (firm, priority key, citizen); priority: skill plus noise.
+    let mut apps: Vec<(u32, u32, u32)> = m
+        .citizens
+        .par_iter()
+        .enumerate()
+        .filter(|(_, c)| !c.employed())
+        .flat_map_iter(|(ci, c)| {
+            let mut rng = m.streams.rng(Purpose::JobSearch, ctx.step, ci as u64);
+            let r = c.region as usize;
+            let row = &kernel[r * n_regions..(r + 1) * n_regions];
+            let mut out = Vec::with_capacity(applications);
+            for _ in 0..applications {
+                let Some(region) = draw_cumulative(row, rng.random()) else {
+                    break;
+                };
+                let Some(k) = draw_cumulative(&cumulative[region], rng.random()) else {
+                    continue;
+                };
+                let firm = by_region[region][k];
+                let priority = f64::from(c.skill) + noise * rng.random::<f64>();
+                // Larger priority first: sort ascending on the complement.
+                let key = u32::MAX - (priority.clamp(0.0, 6.0) * 7.0e8) as u32;
+                out.push((firm, key, ci as u32));
+            }
+            out.into_iter()
+        })
+        .collect();
+    apps.par_sort_unstable();
+    let mut hired = vec![false; model.citizens.len()];
+    let mut hires = Vec::new();
+    let mut open = vacancies;
+    for (firm, _, ci) in apps {
+        let (f, c) = (firm as usize, ci as usize);
+        if open[f] > 0 && !hired[c] {
+            open[f] -= 1;
+            hired[c] = true;
+            hires.push((c, f));
+        }
+    }
+    let commute = model.scenario.labour.commute_km;
+    for &(c, f) in &hires {
+        let firm = &model.firms[f];
+        let (id, sector, region, pos) = (firm.id, firm.sector, firm.region, (firm.x, firm.y));
+        let home = &model.territory.regions[model.citizens[c].region as usize];
+        let moves = distance((home.x as f32, home.y as f32), pos) > commute;
+        let cit = &mut model.citizens[c];
+        cit.employer = id;
+        cit.last_sector = sector;
+        if moves && cit.region != region {
+            cit.region = region;
+            tally.migrations += 1;
+        }
+    }
+    hires.len() as u32
+}
+
+/// Remove dead firms, keeping ids sorted, and drop their ties.
+fn compact(model: &mut Model, dead: &[bool]) {
+    let mut kept = Vec::with_capacity(model.firms.len());
+    for (f, d) in std::mem::take(&mut model.firms).into_iter().zip(dead) {
+        if *d {
+            model.index_of[f.id as usize] = NONE;
+        } else {
+            model.index_of[f.id as usize] = kept.len() as u32;
+            kept.push(f);
+        }
+    }
+    model.firms = kept;
+    for c in &mut model.citizens {
+        if c.employer != NONE && model.index_of[c.employer as usize] == NONE {
+            c.employer = NONE;
+        }
+    }
+    let n = model.firms.len();
+    model.network.refresh(&model.index_of, n);
+}

@@ -1,0 +1,286 @@
+//! Output rows: every column of `timeseries.csv` and `regions.csv` is
+//! computed here, and only here (definitions and units: `docs/OUTPUTS.md`).
+
+use serde::Serialize;
+
+use crate::agents::{NONE, SizeClass};
+use crate::cooperation::Origin;
+use crate::model::{Model, StepContext, StepOutput};
+use crate::production::Market;
+
+/// Counts accumulated by the mechanisms during a step.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub innovations: u32,
+    pub clusters_created: u32,
+    pub clusters_dissolved: u32,
+    pub ties_formed: u32,
+    pub ties_dissolved: u32,
+    pub ties_formed_by_origin: [u32; 5],
+    pub events: u32,
+    pub entries_spinoff: u32,
+    pub entries_startup: u32,
+    pub exits_bankrupt: u32,
+    pub exits_shrunk: u32,
+    pub exits_owner: u32,
+    pub exits_offshored: u32,
+    pub relocations: u32,
+    pub separations: u32,
+    pub hires: u32,
+    pub migrations: u32,
+    pub retirements: u32,
+    pub entrants: u32,
+}
+
+/// One row of `timeseries.csv`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StepRow {
+    pub step: u32,
+    pub year: i64,
+    pub regime: &'static str,
+    pub firms: u64,
+    pub employment: u64,
+    pub large_firm_employment_share: f64,
+    pub sme_employment_share: f64,
+    pub micro_employment_share: f64,
+    pub firm_entries: u32,
+    pub firm_exits: u32,
+    pub regional_employment_hhi: f64,
+    pub ties: u64,
+    pub ties_per_firm: f64,
+    pub nonlocal_tie_share: f64,
+    pub innovations: u32,
+    pub cluster_organisations: u64,
+    pub unemployment_rate: f64,
+    pub output: f64,
+    pub labour_force: u64,
+    pub large_firms: u64,
+    pub smes: u64,
+    pub micro_firms: u64,
+    pub spinoffs: u32,
+    pub startups: u32,
+    pub exits_bankruptcy: u32,
+    pub exits_shrinking: u32,
+    pub exits_owner: u32,
+    pub exits_offshored: u32,
+    pub relocations: u32,
+    pub hires: u32,
+    pub separations: u32,
+    pub migrations: u32,
+    pub mean_firm_size: f64,
+    pub mean_productivity: f64,
+    pub wage: f64,
+    pub mean_skill: f64,
+    pub large_firm_local_sourcing: f64,
+    pub local_authority_activity: f64,
+    pub cluster_members_share: f64,
+    pub events: u32,
+    pub ties_formed: u32,
+    pub ties_dissolved: u32,
+    pub ties_spatial_share: f64,
+    pub ties_partner_of_partner_share: f64,
+    pub ties_cluster_share: f64,
+    pub ties_group_share: f64,
+    pub ties_event_share: f64,
+    pub mean_tie_distance_km: f64,
+    pub research_links: u64,
+    pub decay_length_km: f64,
+}
+
+/// One row of `regions.csv`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RegionRow {
+    pub step: u32,
+    pub year: i64,
+    pub region: String,
+    pub rank: u32,
+    pub x_km: f64,
+    pub y_km: f64,
+    pub firms: u64,
+    pub employment: u64,
+    pub ties: u64,
+    pub local_ties: u64,
+    pub residents: u64,
+    pub unemployment_rate: f64,
+    pub large_firm_employment_share: f64,
+    pub cluster_organisations: u64,
+    pub local_authority_activity: f64,
+    pub output: f64,
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 && a.is_finite() { a / b } else { 0.0 }
+}
+
+/// Compute the rows of the step just simulated.
+pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> StepOutput {
+    let n_regions = m.territory.len();
+    let mut emp_class = [0u64; 3];
+    let mut count_class = [0u64; 3];
+    let mut region_firms = vec![0u64; n_regions];
+    let mut region_emp = vec![0u64; n_regions];
+    let mut region_large = vec![0u64; n_regions];
+    let mut region_output = vec![0f64; n_regions];
+    let mut prod_sum = 0.0;
+    let (mut sourcing, mut large_emp) = (0.0, 0.0);
+    let mut members = 0u64;
+    let mut research_links = 0u64;
+    for f in &m.firms {
+        let e = u64::from(f.employees);
+        let class = match SizeClass::of(f.employees) {
+            SizeClass::Micro => 0,
+            SizeClass::Sme => 1,
+            SizeClass::Large => 2,
+        };
+        emp_class[class] += e;
+        count_class[class] += 1;
+        let r = f.region as usize;
+        region_firms[r] += 1;
+        region_emp[r] += e;
+        region_output[r] += f.sales;
+        prod_sum += f.productivity * e as f64;
+        if class == 2 {
+            region_large[r] += e;
+            sourcing += f64::from(f.embeddedness) * e as f64;
+            large_emp += e as f64;
+        }
+        if f.cluster != NONE {
+            members += 1;
+        }
+        if f.research != NONE {
+            research_links += 1;
+        }
+    }
+    let employment: u64 = emp_class.iter().sum();
+    let emp_f = employment as f64;
+    let firms = m.firms.len() as u64;
+    let hhi = if employment > 0 {
+        region_emp.iter().map(|&e| (e as f64 / emp_f).powi(2)).sum()
+    } else {
+        0.0
+    };
+
+    let mut region_ties = vec![0u64; n_regions];
+    let mut local_ties = vec![0u64; n_regions];
+    let mut nonlocal = 0u64;
+    let mut dist_sum = 0.0;
+    let mut by_origin = [0u64; 5];
+    for t in &m.network.ties {
+        let (Some(i), Some(j)) = (m.index(t.a), m.index(t.b)) else {
+            continue;
+        };
+        let (a, b) = (&m.firms[i], &m.firms[j]);
+        let (ra, rb) = (a.region as usize, b.region as usize);
+        if ra == rb {
+            region_ties[ra] += 1;
+            local_ties[ra] += 1;
+        } else {
+            region_ties[ra] += 1;
+            region_ties[rb] += 1;
+            nonlocal += 1;
+        }
+        dist_sum += crate::proximity::distance((a.x, a.y), (b.x, b.y));
+        by_origin[t.origin as usize] += 1;
+    }
+    let ties = m.network.ties.len() as u64;
+    let ties_f = ties as f64;
+    let share = |o: Origin| ratio(by_origin[o as usize] as f64, ties_f);
+    let labour_force = m.citizens.len() as u64;
+    let unemployed = m.citizens.iter().filter(|c| !c.employed()).count() as u64;
+    let mut region_residents = vec![0u64; n_regions];
+    let mut region_unemployed = vec![0u64; n_regions];
+    let mut skill_sum = 0.0;
+    for c in &m.citizens {
+        region_residents[c.region as usize] += 1;
+        if !c.employed() {
+            region_unemployed[c.region as usize] += 1;
+        }
+        skill_sum += f64::from(c.skill);
+    }
+    let mut region_clusters = vec![0u64; n_regions];
+    for c in &m.institutions.clusters {
+        region_clusters[c.region as usize] += 1;
+    }
+    let activity = &m.institutions.authority_activity;
+
+    let row = StepRow {
+        step: ctx.step,
+        year: ctx.year,
+        regime: ctx.regime.name(),
+        firms,
+        employment,
+        large_firm_employment_share: ratio(emp_class[2] as f64, emp_f),
+        sme_employment_share: ratio(emp_class[1] as f64, emp_f),
+        micro_employment_share: ratio(emp_class[0] as f64, emp_f),
+        firm_entries: tally.entries_spinoff + tally.entries_startup,
+        firm_exits: tally.exits_bankrupt
+            + tally.exits_shrunk
+            + tally.exits_owner
+            + tally.exits_offshored,
+        regional_employment_hhi: hhi,
+        ties,
+        ties_per_firm: ratio(2.0 * ties_f, firms as f64),
+        nonlocal_tie_share: ratio(nonlocal as f64, ties_f),
+        innovations: tally.innovations,
+        cluster_organisations: m.institutions.clusters.len() as u64,
+        unemployment_rate: ratio(unemployed as f64, labour_force as f64),
+        output: market.output,
+        labour_force,
+        large_firms: count_class[2],
+        smes: count_class[1],
+        micro_firms: count_class[0],
+        spinoffs: tally.entries_spinoff,
+        startups: tally.entries_startup,
+        exits_bankruptcy: tally.exits_bankrupt,
+        exits_shrinking: tally.exits_shrunk,
+        exits_owner: tally.exits_owner,
+        exits_offshored: tally.exits_offshored,
+        relocations: tally.relocations,
+        hires: tally.hires,
+        separations: tally.separations,
+        migrations: tally.migrations,
+        mean_firm_size: ratio(emp_f, firms as f64),
+        mean_productivity: ratio(prod_sum, emp_f),
+        wage: market.wage,
+        mean_skill: ratio(skill_sum, labour_force as f64),
+        large_firm_local_sourcing: ratio(sourcing, large_emp),
+        local_authority_activity: ratio(activity.iter().sum(), n_regions as f64),
+        cluster_members_share: ratio(members as f64, firms as f64),
+        events: tally.events,
+        ties_formed: tally.ties_formed,
+        ties_dissolved: tally.ties_dissolved,
+        ties_spatial_share: share(Origin::Spatial),
+        ties_partner_of_partner_share: share(Origin::PartnerOfPartner),
+        ties_cluster_share: share(Origin::ClusterCoMember),
+        ties_group_share: share(Origin::GroupCoMember),
+        ties_event_share: share(Origin::Event),
+        mean_tie_distance_km: ratio(dist_sum, ties_f),
+        research_links,
+        decay_length_km: ctx.kernel.decay_km,
+    };
+
+    let regions = (0..n_regions)
+        .map(|r| {
+            let reg = &m.territory.regions[r];
+            RegionRow {
+                step: ctx.step,
+                year: ctx.year,
+                region: reg.name.clone(),
+                rank: reg.rank as u32,
+                x_km: reg.x,
+                y_km: reg.y,
+                firms: region_firms[r],
+                employment: region_emp[r],
+                ties: region_ties[r],
+                local_ties: local_ties[r],
+                residents: region_residents[r],
+                unemployment_rate: ratio(region_unemployed[r] as f64, region_residents[r] as f64),
+                large_firm_employment_share: ratio(region_large[r] as f64, region_emp[r] as f64),
+                cluster_organisations: region_clusters[r],
+                local_authority_activity: activity[r],
+                output: region_output[r],
+            }
+        })
+        .collect();
+    StepOutput { row, regions }
+}

@@ -1,0 +1,230 @@
+//! The model: state of all agents and the schedule of one step.
+//!
+//! Each step reads the state left by the previous one and writes the next.
+//! Parallel phases compute decisions per agent from that state (with the
+//! agent's own random streams) and collect them in agent order; the
+//! decisions are then applied sequentially. Results therefore do not depend
+//! on the number of threads.
+
+use std::time::Instant;
+
+use crate::agents::{Citizen, Firm, NONE};
+use crate::cooperation::{self, Network};
+use crate::error::{Error, Result};
+use crate::init;
+use crate::innovation;
+use crate::institutions::{self, ClusterPolicyStep, Institutions};
+use crate::labour;
+use crate::metrics::{self, RegionRow, StepRow, Tally};
+use crate::production::{self, Market};
+use crate::proximity::Kernel;
+use crate::regimes::{self, Regime};
+use crate::rng::Streams;
+use crate::scenario::{N_SECTORS, RegimeParams, Scenario};
+use crate::sectors::SectorTable;
+use crate::territory::Territory;
+
+/// What holds for the whole of one step.
+#[derive(Debug, Clone)]
+pub struct StepContext {
+    pub step: u32,
+    /// Calendar year of the step.
+    pub year: i64,
+    /// Fractional year at the start of the step.
+    pub t: f64,
+    /// Length of the step, years.
+    pub dt: f64,
+    pub regime: Regime,
+    pub levers: RegimeParams,
+    pub kernel: Kernel,
+    pub demand_shares: [f64; N_SECTORS],
+}
+
+/// Aggregates of the previous step that agents react to.
+#[derive(Debug, Clone, Default)]
+pub struct Memory {
+    /// Employment-weighted geometric mean productivity per sector.
+    pub sector_productivity: [f64; N_SECTORS],
+}
+
+/// One row of output per step: the national series and the regional rows.
+#[derive(Debug, Clone)]
+pub struct StepOutput {
+    pub row: StepRow,
+    pub regions: Vec<RegionRow>,
+}
+
+/// Wall time spent in each phase of the step, summed over steps.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Timings {
+    pub institutions: f64,
+    pub production: f64,
+    pub innovation: f64,
+    pub cooperation: f64,
+    pub labour_market: f64,
+    pub statistics: f64,
+}
+
+/// The simulated territory and its agents.
+pub struct Model {
+    pub scenario: Scenario,
+    pub(crate) streams: Streams,
+    pub territory: Territory,
+    pub sectors: SectorTable,
+    /// Living firms, sorted by id.
+    pub firms: Vec<Firm>,
+    /// Firm id → index in `firms`, or [`NONE`] for firms that exited.
+    pub(crate) index_of: Vec<u32>,
+    pub(crate) next_firm_id: u32,
+    pub citizens: Vec<Citizen>,
+    pub network: Network,
+    pub institutions: Institutions,
+    pub(crate) memory: Memory,
+    step: u32,
+    timings: Timings,
+}
+
+impl Model {
+    /// Build the initial state of a validated scenario.
+    pub fn new(scenario: Scenario) -> Result<Self> {
+        let streams = Streams::new(scenario.run.seed as u64);
+        let territory = Territory::new(&scenario.territory);
+        let sectors = SectorTable::new(&scenario);
+        let pop = init::populate(&scenario, &streams, &territory, &sectors)?;
+        let institutions = Institutions::new(&scenario, &streams, &territory, &sectors);
+        let next_firm_id = pop.firms.len() as u32;
+        let index_of = (0..next_firm_id).collect();
+        let mut model = Self {
+            scenario,
+            streams,
+            territory,
+            sectors,
+            firms: pop.firms,
+            index_of,
+            next_firm_id,
+            citizens: pop.citizens,
+            network: Network::default(),
+            institutions,
+            memory: Memory::default(),
+            step: 0,
+            timings: Timings::default(),
+        };
+        labour::refresh_workforce(&mut model);
+        model.memory = production::initial_memory(&model);
+        Ok(model)
+    }
+
+    /// Number of steps of the run.
+    pub fn total_steps(&self) -> u32 {
+        let r = &self.scenario.run;
+        ((r.end_year - r.start_year + 1) * r.steps_per_year) as u32
+    }
+
+    /// Steps done so far.
+    pub fn steps_done(&self) -> u32 {
+        self.step
+    }
+
+    /// Seconds spent in each phase so far.
+    pub fn timings(&self) -> &Timings {
+        &self.timings
+    }
+
+    /// Whether every step of the run has been simulated.
+    pub fn is_done(&self) -> bool {
+        self.step >= self.total_steps()
+    }
+
+    /// Index of a living firm.
+    #[inline]
+    pub(crate) fn index(&self, id: u32) -> Option<usize> {
+        match self.index_of.get(id as usize) {
+            Some(&i) if i != NONE => Some(i as usize),
+            _ => None,
+        }
+    }
+
+    fn context(&self) -> StepContext {
+        let run = &self.scenario.run;
+        let spy = run.steps_per_year as u32;
+        let dt = 1.0 / f64::from(spy);
+        let year = run.start_year + i64::from(self.step / spy);
+        let t = year as f64 + f64::from(self.step % spy) * dt;
+        let (regime, levers) = regimes::active(&self.scenario.regimes, year);
+        StepContext {
+            step: self.step,
+            year,
+            t,
+            dt,
+            regime,
+            levers: levers.clone(),
+            kernel: Kernel::at(&self.scenario.proximity, levers, t),
+            demand_shares: self.sectors.demand_shares(t),
+        }
+    }
+
+    /// Simulate one step and return its output rows.
+    pub fn step(&mut self) -> Result<StepOutput> {
+        if self.is_done() {
+            return Err(Error::Internal(
+                "step called after the end of the run".into(),
+            ));
+        }
+        let ctx = self.context();
+        let mut tally = Tally::default();
+        let mut clock = Instant::now();
+        let mut lap = |slot: &mut f64| {
+            let now = Instant::now();
+            *slot += (now - clock).as_secs_f64();
+            clock = now;
+        };
+
+        // 1. Institutions: local authorities, cluster policy.
+        let s = &self.scenario;
+        self.institutions.update_authorities(
+            ctx.levers.local_authority_budget,
+            s.institutions.authority_adjustment,
+            ctx.dt,
+        );
+        let changes = institutions::cluster_policy(
+            &mut self.institutions,
+            &mut self.firms,
+            s,
+            &ClusterPolicyStep {
+                streams: &self.streams,
+                step: ctx.step,
+                year: ctx.year,
+                dt: ctx.dt,
+                policy: ctx.levers.cluster_policy,
+                n_regions: self.territory.len(),
+                sectors: &self.sectors,
+            },
+        );
+        tally.clusters_created = changes.created;
+        tally.clusters_dissolved = changes.dissolved;
+        lap(&mut self.timings.institutions);
+
+        // 2. Production: sales, profits and desired employment.
+        let market: Market = production::produce(self, &ctx);
+        lap(&mut self.timings.production);
+
+        // 3. Innovation and productivity.
+        tally.innovations = innovation::innovate(self, &ctx);
+        lap(&mut self.timings.innovation);
+
+        // 4. Cooperation: ties decay or are renewed, new ties form.
+        cooperation::cooperate(self, &ctx, &mut tally);
+        lap(&mut self.timings.cooperation);
+
+        // 5. Firm exits, separations, entries, labour market, migration.
+        labour::labour_market(self, &ctx, &market, &mut tally)?;
+        lap(&mut self.timings.labour_market);
+
+        // 6. Statistics and memory for the next step.
+        let out = metrics::collect(self, &ctx, &market, &tally);
+        self.memory = production::remember(self);
+        lap(&mut self.timings.statistics);
+        self.step += 1;
+        Ok(out)
+    }
+}

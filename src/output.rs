@@ -1,0 +1,282 @@
+//! Writing a run: a folder that appears whole or not at all.
+//!
+//! Files are written into a hidden sibling folder (`.NAME.partial-PID`) and
+//! the folder is renamed into place only when the run has finished. A run
+//! that fails or is cancelled removes its partial folder, so a run folder
+//! on disk is always complete. An existing folder is only replaced when the
+//! caller asks for it (`--force`).
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{Model, StepOutput};
+use crate::scenario::ResolvedScenario;
+
+/// A run folder being written.
+pub struct RunFolder {
+    target: PathBuf,
+    partial: PathBuf,
+    force: bool,
+    committed: bool,
+}
+
+impl RunFolder {
+    /// Check that `target` may be written and create the partial folder.
+    pub fn prepare(target: &Path, force: bool) -> Result<Self> {
+        if target.exists() && !force {
+            return Err(Error::Output {
+                path: target.to_path_buf(),
+                message: "already exists; choose another --out or pass --force to replace it"
+                    .into(),
+            });
+        }
+        let name = target
+            .file_name()
+            .ok_or_else(|| Error::Output {
+                path: target.to_path_buf(),
+                message: "is not a folder name".into(),
+            })?
+            .to_string_lossy()
+            .into_owned();
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let partial = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if partial.exists() {
+            std::fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+        }
+        std::fs::create_dir(&partial).map_err(|e| Error::io(&partial, e))?;
+        Ok(Self {
+            target: target.to_path_buf(),
+            partial,
+            force,
+            committed: false,
+        })
+    }
+
+    /// Path of a file inside the folder being written.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.partial.join(name)
+    }
+
+    /// Move the finished folder into place.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        if self.target.exists() {
+            if !self.force {
+                return Err(Error::Output {
+                    path: self.target.clone(),
+                    message: "appeared while the run was going; pass --force to replace it".into(),
+                });
+            }
+            let meta =
+                std::fs::symlink_metadata(&self.target).map_err(|e| Error::io(&self.target, e))?;
+            let removed = if meta.is_dir() {
+                std::fs::remove_dir_all(&self.target)
+            } else {
+                std::fs::remove_file(&self.target)
+            };
+            removed.map_err(|e| Error::io(&self.target, e))?;
+        }
+        std::fs::rename(&self.partial, &self.target).map_err(|e| Error::io(&self.target, e))?;
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for RunFolder {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.partial);
+        }
+    }
+}
+
+/// A CSV file of serialisable rows whose numbers must all be finite.
+pub struct CsvSink {
+    path: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+}
+
+impl CsvSink {
+    /// Create the file.
+    pub fn create(path: PathBuf) -> Result<Self> {
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let writer = csv::Writer::from_writer(BufWriter::new(file));
+        Ok(Self { path, writer })
+    }
+
+    /// Append a row (the header is written before the first).
+    pub fn write<T: Serialize>(&mut self, row: &T) -> Result<()> {
+        if let Some(name) = non_finite_field(row) {
+            return Err(Error::Internal(format!(
+                "{}: column `{name}` is not a finite number",
+                self.path.display()
+            )));
+        }
+        self.writer.serialize(row).map_err(|source| Error::Csv {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Flush to disk.
+    pub fn finish(mut self) -> Result<()> {
+        self.writer.flush().map_err(|e| Error::io(&self.path, e))?;
+        let inner = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::io(&self.path, e.into_error()))?;
+        inner
+            .into_inner()
+            .map_err(|e| Error::io(&self.path, e.into_error()))?
+            .sync_all()
+            .map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Name of the first float field of `row` that is NaN or infinite.
+fn non_finite_field<T: Serialize>(row: &T) -> Option<String> {
+    match serde_json::to_value(row) {
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .find(|(_, v)| v.is_null())
+            .map(|(k, _)| k.clone()),
+        _ => None,
+    }
+}
+
+/// What the caller may observe while a run goes.
+pub trait Progress {
+    /// Called after each step with the number of steps done and the year.
+    fn step_done(&mut self, done: u32, total: u32, year: i64);
+}
+
+impl Progress for () {
+    fn step_done(&mut self, _: u32, _: u32, _: i64) {}
+}
+
+/// Outcome of a finished run.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub folder: PathBuf,
+    pub steps: u32,
+    pub wall_seconds: f64,
+    /// Seconds spent building the initial population.
+    pub setup_seconds: f64,
+    /// Seconds per phase of the step, summed over steps.
+    pub timings: crate::model::Timings,
+}
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub out: PathBuf,
+    pub force: bool,
+    /// Threads of the pool the caller runs the model in (recorded in the manifest).
+    pub threads: usize,
+    /// The `--set` options as given, for the manifest.
+    pub overrides: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    program: &'static str,
+    version: &'static str,
+    scenario_file: String,
+    extends_chain: Vec<String>,
+    overrides: &'a [String],
+    set_by: &'a std::collections::BTreeMap<String, String>,
+    seed: i64,
+    threads: usize,
+    steps: u32,
+    wall_seconds: f64,
+    setup_seconds: f64,
+    phase_seconds: &'a crate::model::Timings,
+    files: Vec<&'static str>,
+    scenario: &'a crate::Scenario,
+}
+
+/// Simulate a resolved scenario and write its folder. Checks `cancel`
+/// between steps; a cancelled or failed run leaves nothing behind.
+pub fn run_to_folder(
+    resolved: &ResolvedScenario,
+    opts: &RunOptions,
+    progress: &mut dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<RunSummary> {
+    let started = Instant::now();
+    let folder = RunFolder::prepare(&opts.out, opts.force)?;
+    let scenario = &resolved.scenario;
+    let mut model = Model::new(scenario.clone())?;
+    let setup_seconds = started.elapsed().as_secs_f64();
+    let mut series = CsvSink::create(folder.file("timeseries.csv"))?;
+    let mut regions = if scenario.output.regions {
+        Some(CsvSink::create(folder.file("regions.csv"))?)
+    } else {
+        None
+    };
+    let total = model.total_steps();
+    while !model.is_done() {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled {
+                step: model.steps_done(),
+            });
+        }
+        let StepOutput { row, regions: rows } = model.step()?;
+        series.write(&row)?;
+        if let Some(sink) = regions.as_mut() {
+            for r in &rows {
+                sink.write(r)?;
+            }
+        }
+        progress.step_done(model.steps_done(), total, row.year);
+    }
+    series.finish()?;
+    let mut files = vec!["timeseries.csv"];
+    if let Some(sink) = regions {
+        sink.finish()?;
+        files.push("regions.csv");
+    }
+    files.push("manifest.json");
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let manifest = Manifest {
+        program: "proxima",
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_file: resolved.source.display().to_string(),
+        extends_chain: resolved
+            .files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        overrides: &opts.overrides,
+        set_by: &resolved.origins,
+        seed: scenario.run.seed,
+        threads: opts.threads,
+        steps: total,
+        wall_seconds,
+        setup_seconds,
+        phase_seconds: model.timings(),
+        files,
+        scenario,
+    };
+    let path = folder.file("manifest.json");
+    let text = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
+    let folder = folder.commit()?;
+    Ok(RunSummary {
+        folder,
+        steps: total,
+        wall_seconds,
+        setup_seconds,
+        timings: model.timings().clone(),
+    })
+}

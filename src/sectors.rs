@@ -1,0 +1,135 @@
+//! The sector table derived from the scenario: normalised knowledge
+//! centroids, the complementarity matrix and final-demand shares over time.
+
+use crate::scenario::{N_KNOWLEDGE, N_SECTORS, Scenario};
+
+/// Knowledge profile: non-negative weights over the knowledge fields, kept
+/// at unit Euclidean length so that cosine similarity is a dot product.
+pub type Profile = [f32; N_KNOWLEDGE];
+
+/// Scale a profile to unit length (a zero profile becomes uniform).
+pub fn normalise(p: &mut Profile) {
+    let norm = p.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        p.iter_mut().for_each(|x| *x /= norm);
+    } else {
+        let v = (1.0 / N_KNOWLEDGE as f32).sqrt();
+        p.iter_mut().for_each(|x| *x = v);
+    }
+}
+
+/// Cosine similarity of two unit profiles, in [0, 1].
+#[inline]
+pub fn similarity(a: &Profile, b: &Profile) -> f64 {
+    f64::from(a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>()).clamp(0.0, 1.0)
+}
+
+/// Per-sector data used by the mechanisms.
+#[derive(Debug, Clone)]
+pub struct SectorTable {
+    pub knowledge: [Profile; N_SECTORS],
+    pub complementarity: [[f64; N_SECTORS]; N_SECTORS],
+    /// Sectors with complementarity 1 to each sector.
+    pub complements: [Vec<usize>; N_SECTORS],
+    pub rural: [bool; N_SECTORS],
+    pub pollution: [f64; N_SECTORS],
+    pub exposure: [f64; N_SECTORS],
+    pub size_tail: [f64; N_SECTORS],
+    pub firm_share: [f64; N_SECTORS],
+    demand_1950: [f64; N_SECTORS],
+    demand_2025: [f64; N_SECTORS],
+}
+
+fn normalised_shares(v: [f64; N_SECTORS]) -> [f64; N_SECTORS] {
+    let total: f64 = v.iter().sum();
+    v.map(|x| {
+        if total > 0.0 {
+            x / total
+        } else {
+            1.0 / N_SECTORS as f64
+        }
+    })
+}
+
+impl SectorTable {
+    /// Build from a validated scenario.
+    pub fn new(s: &Scenario) -> Self {
+        let all = s.sectors.all();
+        let mut knowledge = [[0f32; N_KNOWLEDGE]; N_SECTORS];
+        let mut complementarity =
+            [[s.cooperation.other_sector_complementarity; N_SECTORS]; N_SECTORS];
+        for (i, sec) in all.iter().enumerate() {
+            for (k, w) in sec.knowledge.iter().take(N_KNOWLEDGE).enumerate() {
+                knowledge[i][k] = *w as f32;
+            }
+            normalise(&mut knowledge[i]);
+            complementarity[i][i] = s.cooperation.same_sector_complementarity;
+            for c in &sec.complements {
+                if let Some(j) = Scenario::sector_index(c) {
+                    complementarity[i][j] = 1.0;
+                    complementarity[j][i] = 1.0;
+                }
+            }
+        }
+        let complements = std::array::from_fn(|i| {
+            (0..N_SECTORS)
+                .filter(|&j| j != i && complementarity[i][j] >= 1.0)
+                .collect()
+        });
+        Self {
+            knowledge,
+            complementarity,
+            complements,
+            rural: std::array::from_fn(|i| all[i].rural),
+            pollution: std::array::from_fn(|i| all[i].pollution_intensity),
+            exposure: std::array::from_fn(|i| all[i].globalisation_exposure),
+            size_tail: std::array::from_fn(|i| all[i].size_tail),
+            firm_share: normalised_shares(std::array::from_fn(|i| all[i].firm_share)),
+            demand_1950: normalised_shares(std::array::from_fn(|i| all[i].demand_share_1950)),
+            demand_2025: normalised_shares(std::array::from_fn(|i| all[i].demand_share_2025)),
+        }
+    }
+
+    /// Final-demand shares at (fractional) year `t`: geometric interpolation
+    /// between the 1950 and 2025 shares, constant outside, renormalised.
+    pub fn demand_shares(&self, t: f64) -> [f64; N_SECTORS] {
+        let tau = ((t - 1950.0) / 75.0).clamp(0.0, 1.0);
+        let raw = std::array::from_fn(|i| {
+            let (a, b) = (self.demand_1950[i], self.demand_2025[i]);
+            if a <= 0.0 || b <= 0.0 {
+                a + tau * (b - a)
+            } else {
+                a.powf(1.0 - tau) * b.powf(tau)
+            }
+        });
+        normalised_shares(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demand_shares_sum_to_one_and_move() {
+        let t = SectorTable::new(&Scenario::default());
+        for y in [1900.0, 1950.0, 1973.5, 2025.0, 2100.0] {
+            let s = t.demand_shares(y);
+            assert!((s.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        let a = Scenario::sector_index("agriculture").unwrap();
+        assert!(t.demand_shares(1990.0)[a] < t.demand_shares(1960.0)[a]);
+        assert_eq!(t.demand_shares(2025.0), t.demand_shares(2050.0));
+    }
+
+    #[test]
+    fn complementarity_is_symmetric() {
+        let t = SectorTable::new(&Scenario::default());
+        for i in 0..N_SECTORS {
+            for j in 0..N_SECTORS {
+                assert_eq!(t.complementarity[i][j], t.complementarity[j][i]);
+            }
+            assert!((similarity(&t.knowledge[i], &t.knowledge[i]) - 1.0).abs() < 1e-5);
+        }
+    }
+}
