@@ -115,6 +115,16 @@ impl Adjacency {
         self.row(i).iter().copied()
     }
 
+    /// A partner of `i` drawn uniformly, if it has any.
+    pub fn random_partner<R: rand::Rng + ?Sized>(&self, i: usize, rng: &mut R) -> Option<usize> {
+        let row = self.row(i);
+        if row.is_empty() {
+            None
+        } else {
+            Some(row[rng.random_range(0..row.len())].0 as usize)
+        }
+    }
+
     /// Number of partners of firm `i`.
     pub fn degree(&self, i: usize) -> usize {
         self.row(i).len()
@@ -216,14 +226,18 @@ fn capacity(m: &Model, employees: u32) -> usize {
 struct Proposal {
     lo: u32,
     hi: u32,
+    /// Random rank drawn by the proposing firm: proposals are served in this
+    /// order, so no firm is favoured by its index when capacities bind.
+    priority: u64,
     origin: Origin,
 }
 
-fn proposal(i: usize, j: usize, origin: Origin) -> Proposal {
+fn proposal<R: rand::Rng + ?Sized>(i: usize, j: usize, origin: Origin, rng: &mut R) -> Proposal {
     let (lo, hi) = if i < j { (i, j) } else { (j, i) };
     Proposal {
         lo: lo as u32,
         hi: hi as u32,
+        priority: rng.random(),
         origin,
     }
 }
@@ -332,12 +346,9 @@ fn candidate<R: rand::Rng + ?Sized>(
             let choice = options[rng.random_range(0..n)];
             return match choice {
                 Some(Origin::PartnerOfPartner) => {
-                    let partners: Vec<u32> =
-                        m.network.adjacency.neighbours(i).map(|e| e.0).collect();
-                    let j1 = pick(&partners, rng)?;
-                    let second: Vec<u32> =
-                        m.network.adjacency.neighbours(j1).map(|e| e.0).collect();
-                    let j = pick(&second, rng)?;
+                    let adj = &m.network.adjacency;
+                    let j1 = adj.random_partner(i, rng)?;
+                    let j = adj.random_partner(j1, rng)?;
                     (j != i).then_some((j, Origin::PartnerOfPartner, Relation::CommonPartner))
                 }
                 Some(Origin::ClusterCoMember) => {
@@ -407,7 +418,10 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
     }
     let mut rng = m.streams.rng(Purpose::Events, ctx.step, 1u64 << 48);
     let fairs = poisson(ctx.levers.fairs_per_year * ctx.dt, &mut rng);
-    for _ in 0..fairs {
+    for k in 0..fairs {
+        let mut rng = m
+            .streams
+            .rng(Purpose::Events, ctx.step, (1u64 << 48) + 1 + k);
         let theme = rng.random_range(0..crate::scenario::N_SECTORS);
         let mut attendees = Vec::new();
         draw_external(theme, c.fair_size as usize, &mut rng, &mut attendees);
@@ -496,7 +510,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                 }
                 let p = pair_probability(m, ctx, i, j, relation, false);
                 if rng.random::<f64>() < p {
-                    out.push(proposal(i, j, origin));
+                    out.push(proposal(i, j, origin, &mut rng));
                 }
             }
             let research = if f.research != NONE {
@@ -550,7 +564,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                     }
                     if rng.random::<f64>() < pair_probability(m, ctx, i, j, Relation::Unknown, true)
                     {
-                        out.push(proposal(i, j, Origin::Event));
+                        out.push(proposal(i, j, Origin::Event, &mut rng));
                     }
                 }
             }
@@ -560,8 +574,10 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     proposals.extend(meetings);
 
     // 4. Apply proposals in a fixed order within tie capacities.
+    // One proposal per pair (the first in random order), then all in random order.
     proposals.sort_unstable();
     proposals.dedup_by_key(|p| (p.lo, p.hi));
+    proposals.sort_unstable_by_key(|p| (p.priority, p.lo, p.hi));
     let mut degree: Vec<usize> = (0..n).map(|i| model.network.adjacency.degree(i)).collect();
     let caps: Vec<usize> = model
         .firms
@@ -612,7 +628,8 @@ fn research_candidate<R: rand::Rng + ?Sized>(
     let g = k.geographic(distance((f.x, f.y), (org.x, org.y)));
     let belonging = if f.cluster != NONE { 1.0 } else { 0.0 };
     let o = k.organised(belonging, similarity(&f.knowledge, &org.knowledge));
-    (rng.random::<f64>() < k.tie_probability(g, o, 1.0)).then_some(id as u32)
+    (rng.random::<f64>() < k.tie_probability(g, o, m.scenario.cooperation.research_complementarity))
+        .then_some(id as u32)
 }
 
 /// Knowledge profiles move towards partners' (`learning_rate` per unit of
@@ -634,9 +651,9 @@ fn learn(model: &mut Model, ctx: &StepContext) {
                 for (x, y) in k.iter_mut().zip(g.knowledge) {
                     *x += lr * s * (y - *x);
                 }
-                total += 1.0;
+                total += f64::from(s);
                 if g.region == f.region {
-                    local += 1.0;
+                    local += f64::from(s);
                 }
             }
             normalise(&mut k);

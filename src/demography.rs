@@ -79,7 +79,7 @@ pub fn fate<R: rand::Rng + ?Sized>(
         let h = lev.globalisation_pressure
             * f.ownership.exposure(fp)
             * m.sectors.exposure[f.sector as usize]
-            * (1.0 - f64::from(f.embeddedness));
+            * (1.0 - fp.embeddedness_anchoring * f64::from(f.embeddedness));
         if rng.random::<f64>() < 1.0 - (-h * ctx.dt).exp() {
             if f.ownership != Ownership::Independent
                 && rng.random::<f64>() < fp.domestic_relocation_share

@@ -45,6 +45,37 @@ pub fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
     out
 }
 
+/// Split `total` proportionally to `weights` within per-part bounds
+/// (water-filling: parts that would fall outside their bounds are fixed at
+/// the bound and the rest is shared among the others). Needs
+/// `Σ min ≤ total ≤ Σ max`.
+pub fn bounded_apportion(total: u64, weights: &[f64], min: &[u64], max: &[u64]) -> Vec<u64> {
+    let n = weights.len();
+    let mut fixed: Vec<Option<u64>> = vec![None; n];
+    loop {
+        let taken: u64 = fixed.iter().flatten().sum();
+        let free_w: Vec<f64> = (0..n)
+            .map(|i| if fixed[i].is_some() { 0.0 } else { weights[i] })
+            .collect();
+        let share = apportion(total.saturating_sub(taken), &free_w);
+        let mut changed = false;
+        for i in 0..n {
+            if fixed[i].is_none() {
+                if share[i] < min[i] {
+                    fixed[i] = Some(min[i]);
+                    changed = true;
+                } else if share[i] > max[i] {
+                    fixed[i] = Some(max[i]);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return (0..n).map(|i| fixed[i].unwrap_or(share[i])).collect();
+        }
+    }
+}
+
 /// Integer sizes ≥ 1 and ≤ `cap` from uniforms `u`, Pareto tail `alpha`,
 /// adding up to `target` (which must lie in `[u.len(), u.len() × cap]`).
 pub fn pareto_sizes(u: &[f64], alpha: f64, cap: u64, target: u64) -> Vec<u64> {
@@ -118,13 +149,12 @@ pub fn populate(
     let employed = ((n_citizens as f64) * (1.0 - s.population.initial_unemployment)).floor() as u64;
     let cap = s.firms.max_initial_size as u64;
     let firms_per_sector = apportion(n_firms, &sectors.firm_share);
-    // Sector employment follows 1950 demand, but every firm needs one employee
-    // and no more than `cap`.
+    // Sector employment follows the start year's demand, but every firm
+    // needs one employee and takes at most `cap`.
     let demand = sectors.demand_shares(s.run.start_year as f64);
-    let mut emp_per_sector = apportion(employed, &demand);
-    for k in 0..N_SECTORS {
-        emp_per_sector[k] = emp_per_sector[k].clamp(firms_per_sector[k], firms_per_sector[k] * cap);
-    }
+    let min: Vec<u64> = firms_per_sector.clone();
+    let max: Vec<u64> = firms_per_sector.iter().map(|n| n * cap).collect();
+    let emp_per_sector = bounded_apportion(employed, &demand, &min, &max);
 
     let n_regions = territory.len();
     let weights: Vec<f64> = territory.regions.iter().map(|r| r.weight).collect();
@@ -269,6 +299,13 @@ mod tests {
         let parts = apportion(10, &[1.0, 1.0, 1.0]);
         assert_eq!(parts.iter().sum::<u64>(), 10);
         assert_eq!(apportion(7, &[0.0, 2.0, 0.0]), vec![0, 7, 0]);
+    }
+
+    #[test]
+    fn bounded_apportion_respects_bounds_and_total() {
+        let parts = bounded_apportion(100, &[1.0, 1.0, 8.0], &[30, 0, 0], &[1000, 5, 1000]);
+        assert_eq!(parts.iter().sum::<u64>(), 100);
+        assert!(parts[0] >= 30 && parts[1] <= 5);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Innovation, imitation and technical progress.
 //!
 //! A firm innovates in a step with probability `1 − exp(−h · dt)`, where
-//! `h = base · (E/10)^η + k · K · (1 + e · (skill − 0.5))`: internal effort growing with
+//! `h = (E/10)^η · (base + k · K · (1 + e · (skill − 0.5)))`: internal effort growing with
 //! size, plus the knowledge `K = Σ_partners strength · gain(c) + w_r · gain(c_r)`
 //! gained from its partners and research link, with Nooteboom's inverted-U
 //! `gain` of cognitive distance `c`, scaled by absorptive capacity (its
@@ -57,7 +57,7 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
             let size = (f64::from(f.employees.max(1)) / 10.0).powf(p.size_elasticity);
             let absorb =
                 (1.0 + p.absorptive_skill_effect * (f64::from(f.mean_skill) - 0.5)).max(0.0);
-            let h = p.base_rate * size + p.knowledge_effect * inflow * absorb;
+            let h = size * (p.base_rate + p.knowledge_effect * inflow * absorb);
             let prob = 1.0 - (-h * ctx.dt).exp();
             let mut rng = m
                 .streams

@@ -169,7 +169,7 @@ pub fn cluster_policy(
 
     // Dissolution.
     let dissolve_p = 1.0 - (1.0 - inst_p.cluster_dissolution_rate).powf(p.dt);
-    let min_keep = (inst_p.cluster_min_firms as u32).div_ceil(2);
+    let min_keep = inst_p.cluster_survival_firms as u32;
     let mut dissolved = Vec::new();
     inst.clusters.retain(|c| {
         let k = c.region as usize * N_SECTORS + c.sector as usize;

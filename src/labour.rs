@@ -104,6 +104,10 @@ pub fn labour_market(
             let staff = work.of(i);
             let mut rng = m.streams.rng(Purpose::Turnover, ctx.step, u64::from(f.id));
             let fate = demography::fate(m, ctx, market, &relocation, i, &mut rng);
+            if let Fate::Relocated { .. } = fate {
+                // The plant moves with its staff.
+                return (fate, Vec::new(), Vec::new());
+            }
             if fate != Fate::Stays {
                 return (fate, staff.to_vec(), Vec::new());
             }
@@ -146,6 +150,10 @@ pub fn labour_market(
                 f.y = y;
                 f.cluster = NONE;
                 tally.relocations += 1;
+                for &c in work.of(i) {
+                    model.citizens[c as usize].region = region;
+                    tally.migrations += 1;
+                }
             }
             Fate::Bankrupt => {
                 dead[i] = true;
@@ -178,7 +186,9 @@ pub fn labour_market(
     }
 
     // 3. Citizens: retirement and replacement, skills, start-ups.
-    let new_year = ctx.step.is_multiple_of(model.scenario.run.steps_per_year as u32);
+    let new_year = ctx
+        .step
+        .is_multiple_of(model.scenario.run.steps_per_year as u32);
     // The citizens are taken out of the model so that each block can be
     // updated in place while the rest of the model is read.
     let mut citizens = std::mem::take(&mut model.citizens);
@@ -318,6 +328,11 @@ pub fn labour_market(
             cumulative.push(acc);
         }
         for _ in 0..extra {
+            // Each entrant draws from the stream of its own (new) citizen index.
+            let mut rng =
+                model
+                    .streams
+                    .rng(Purpose::Demography, ctx.step, model.citizens.len() as u64);
             let region = draw_cumulative(&cumulative, rng.random()).unwrap_or(0);
             let e: f64 = rng.sample(StandardNormal);
             model.citizens.push(Citizen {
@@ -352,7 +367,7 @@ pub fn labour_market(
             targets[i] = 0;
         }
     }
-    let hires = matching(model, ctx, &targets, tally);
+    let hires = matching(model, ctx, &targets, &market.hiring_priority, tally);
     tally.hires = hires;
 
     // 6. Remove firms that exited or have no one left.
@@ -368,7 +383,13 @@ pub fn labour_market(
 }
 
 /// Match job seekers with vacancies; returns the number of hires.
-fn matching(model: &mut Model, ctx: &StepContext, targets: &[u32], tally: &mut Tally) -> u32 {
+fn matching(
+    model: &mut Model,
+    ctx: &StepContext,
+    targets: &[u32],
+    queue: &[u32],
+    tally: &mut Tally,
+) -> u32 {
     let n_regions = model.territory.len();
     let m: &Model = model;
     let vacancies: Vec<u32> = m
@@ -396,8 +417,9 @@ fn matching(model: &mut Model, ctx: &StepContext, targets: &[u32], tally: &mut T
     );
     let applications = m.scenario.labour.applications as usize;
     let noise = m.scenario.labour.hiring_noise;
-    // (firm, priority key, citizen); priority: skill plus noise.
-    let mut apps: Vec<(u32, u32, u32)> = m
+    // (firm's rank in this step's hiring queue, firm, applicant's priority
+    // key, citizen); applicant priority: skill plus noise.
+    let mut apps: Vec<(u32, u32, u32, u32)> = m
         .citizens
         .par_iter()
         .enumerate()
@@ -418,7 +440,12 @@ fn matching(model: &mut Model, ctx: &StepContext, targets: &[u32], tally: &mut T
                 let priority = f64::from(c.skill) + noise * rng.random::<f64>();
                 // Larger priority first: sort ascending on the complement.
                 let key = u32::MAX - (priority.clamp(0.0, 6.0) * 7.0e8) as u32;
-                out.push((firm, key, ci as u32));
+                out.push((
+                    queue.get(firm as usize).copied().unwrap_or(u32::MAX),
+                    firm,
+                    key,
+                    ci as u32,
+                ));
             }
             out.into_iter()
         })
@@ -427,7 +454,7 @@ fn matching(model: &mut Model, ctx: &StepContext, targets: &[u32], tally: &mut T
     let mut hired = vec![false; model.citizens.len()];
     let mut hires = Vec::new();
     let mut open = vacancies;
-    for (firm, _, ci) in apps {
+    for (_, firm, _, ci) in apps {
         let (f, c) = (firm as usize, ci as usize);
         if open[f] > 0 && !hired[c] {
             open[f] -= 1;

@@ -174,13 +174,7 @@ fn execute(command: Command) -> Result<(), Failure> {
             let o = overrides(&set, seed)?;
             let resolved = scenario::load(&scenario, &o).map_err(Failure::Input)?;
             let out = out.unwrap_or_else(|| default_out(&scenario));
-            if out.exists() && !force {
-                return Err(Failure::Input(proxima::Error::Output {
-                    path: out,
-                    message: "already exists; choose another --out or pass --force to replace it"
-                        .into(),
-                }));
-            }
+            proxima::output::check_replaceable(&out, force).map_err(Failure::Input)?;
             let threads = match threads {
                 Some(0) => {
                     return Err(Failure::Input(proxima::Error::scenario(

@@ -228,3 +228,119 @@ impl Model {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{parse_override, resolve_str};
+
+    fn small(extra: &[&str]) -> Scenario {
+        let mut sets = vec![
+            "population.firms=800",
+            "population.citizens=8000",
+            "territory.regions=8",
+        ];
+        sets.extend_from_slice(extra);
+        let o: Vec<_> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
+        resolve_str("test", "", &o).unwrap().scenario
+    }
+
+    fn check_invariants(m: &Model, out: &StepOutput) {
+        assert!(
+            m.firms.windows(2).all(|w| w[0].id < w[1].id),
+            "firms sorted by id"
+        );
+        for (i, f) in m.firms.iter().enumerate() {
+            assert_eq!(m.index(f.id), Some(i));
+            assert!(f.employees >= 1, "firm {} has no employee", f.id);
+            assert!(f.productivity.is_finite() && f.productivity > 0.0);
+            if f.cluster != NONE {
+                assert!(
+                    m.institutions.cluster_position(f.cluster).is_some(),
+                    "member of a dissolved cluster"
+                );
+            }
+        }
+        let employed = m.citizens.iter().filter(|c| c.employed()).count() as u64;
+        let jobs: u64 = m.firms.iter().map(|f| u64::from(f.employees)).sum();
+        assert_eq!(employed, jobs, "employment conserved");
+        assert!(
+            m.citizens
+                .iter()
+                .filter(|c| c.employed())
+                .all(|c| m.index(c.employer).is_some())
+        );
+        assert!(
+            m.network
+                .ties
+                .windows(2)
+                .all(|w| (w[0].a, w[0].b) < (w[1].a, w[1].b)),
+            "ties sorted, unique"
+        );
+        for t in &m.network.ties {
+            assert!(t.a < t.b && m.index(t.a).is_some() && m.index(t.b).is_some());
+            assert!(t.strength > 0.0 && t.strength <= 1.0);
+        }
+        let r = &out.row;
+        let shares =
+            r.large_firm_employment_share + r.sme_employment_share + r.micro_employment_share;
+        assert!((shares - 1.0).abs() < 1e-9);
+        assert_eq!(r.employment, jobs);
+        assert_eq!(r.firms, m.firms.len() as u64);
+        assert_eq!(r.ties, m.network.ties.len() as u64);
+        assert_eq!(out.regions.iter().map(|x| x.employment).sum::<u64>(), jobs);
+        assert_eq!(
+            out.regions.iter().map(|x| x.residents).sum::<u64>(),
+            m.citizens.len() as u64
+        );
+    }
+
+    #[test]
+    fn invariants_hold_every_step() {
+        let mut m = Model::new(small(&[])).unwrap();
+        while !m.is_done() {
+            let out = m.step().unwrap();
+            check_invariants(&m, &out);
+        }
+        assert!(
+            m.step().is_err(),
+            "stepping past the end is an error, not a panic"
+        );
+    }
+
+    #[test]
+    fn invariants_hold_with_quarterly_steps() {
+        let mut m = Model::new(small(&[
+            "run.steps_per_year=4",
+            "run.end_year=1975",
+            "regimes.clusters.start=1974",
+            "regimes.transition.start=1975",
+        ]))
+        .unwrap();
+        assert_eq!(m.total_steps(), 26 * 4);
+        while !m.is_done() {
+            let out = m.step().unwrap();
+            check_invariants(&m, &out);
+        }
+    }
+
+    fn rows_with_threads(threads: usize) -> Vec<crate::metrics::StepRow> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut m = Model::new(small(&["run.end_year=2025"])).unwrap();
+            let mut rows = Vec::new();
+            while !m.is_done() {
+                rows.push(m.step().unwrap().row);
+            }
+            rows
+        })
+    }
+
+    #[test]
+    fn sequential_and_parallel_agree() {
+        assert_eq!(rows_with_threads(1), rows_with_threads(3));
+    }
+}

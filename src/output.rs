@@ -4,7 +4,8 @@
 //! the folder is renamed into place only when the run has finished. A run
 //! that fails or is cancelled removes its partial folder, so a run folder
 //! on disk is always complete. An existing folder is only replaced when the
-//! caller asks for it (`--force`).
+//! caller asks for it (`--force`), and only if it is empty or a previous
+//! Proxima run.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -29,13 +30,7 @@ pub struct RunFolder {
 impl RunFolder {
     /// Check that `target` may be written and create the partial folder.
     pub fn prepare(target: &Path, force: bool) -> Result<Self> {
-        if target.exists() && !force {
-            return Err(Error::Output {
-                path: target.to_path_buf(),
-                message: "already exists; choose another --out or pass --force to replace it"
-                    .into(),
-            });
-        }
+        check_replaceable(target, force)?;
         let name = target
             .file_name()
             .ok_or_else(|| Error::Output {
@@ -70,24 +65,46 @@ impl RunFolder {
     /// Move the finished folder into place.
     pub fn commit(mut self) -> Result<PathBuf> {
         if self.target.exists() {
-            if !self.force {
-                return Err(Error::Output {
-                    path: self.target.clone(),
-                    message: "appeared while the run was going; pass --force to replace it".into(),
-                });
-            }
-            let meta =
-                std::fs::symlink_metadata(&self.target).map_err(|e| Error::io(&self.target, e))?;
-            let removed = if meta.is_dir() {
-                std::fs::remove_dir_all(&self.target)
-            } else {
-                std::fs::remove_file(&self.target)
-            };
-            removed.map_err(|e| Error::io(&self.target, e))?;
+            check_replaceable(&self.target, self.force)?;
+            std::fs::remove_dir_all(&self.target).map_err(|e| Error::io(&self.target, e))?;
         }
         std::fs::rename(&self.partial, &self.target).map_err(|e| Error::io(&self.target, e))?;
         self.committed = true;
         Ok(self.target.clone())
+    }
+}
+
+/// Whether an output folder may be (re)written: it does not exist, or
+/// `force` is given and it is an empty folder or a previous Proxima run
+/// (it has a `manifest.json` written by Proxima). Anything else is refused,
+/// so that `--force` can never delete unrelated files.
+pub fn check_replaceable(target: &Path, force: bool) -> Result<()> {
+    if !target.exists() {
+        return Ok(());
+    }
+    let refuse = |message: &str| {
+        Err(Error::Output {
+            path: target.to_path_buf(),
+            message: message.into(),
+        })
+    };
+    if !force {
+        return refuse("already exists; choose another --out or pass --force to replace it");
+    }
+    if !target.is_dir() {
+        return refuse("exists and is not a folder; refusing to replace it, even with --force");
+    }
+    let empty = std::fs::read_dir(target)
+        .map_err(|e| Error::io(target, e))?
+        .next()
+        .is_none();
+    let manifest = std::fs::read_to_string(target.join("manifest.json")).unwrap_or_default();
+    if empty || manifest.contains("\"program\": \"proxima\"") {
+        Ok(())
+    } else {
+        refuse(
+            "is not a Proxima run folder (no manifest.json); refusing to replace it, even with --force",
+        )
     }
 }
 

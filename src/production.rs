@@ -40,6 +40,9 @@ pub struct Market {
     pub mean_efficiency: f64,
     /// Desired employment of each firm (aligned with `Model::firms`).
     pub targets: Vec<u32>,
+    /// Random rank of each firm in the hiring queue of this step (drawn
+    /// from its growth stream), so that no firm is always served first.
+    pub hiring_priority: Vec<u32>,
     /// Employment by region at the start of the step.
     pub region_employment: Vec<f64>,
     /// Residents (labour force) by region at the start of the step.
@@ -206,7 +209,7 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
     let adjust = 1.0 - (1.0 - fp.adjustment_speed).powf(dt);
     let streams = &model.streams;
     let step = ctx.step;
-    let targets: Vec<u32> = model
+    let plans: Vec<(u32, u32)> = model
         .firms
         .par_iter_mut()
         .zip(pre.par_iter())
@@ -227,11 +230,12 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
             } else {
                 -1.0
             };
-            if f.employees == 0 {
-                return 0;
+            let mut rng = streams.rng(Purpose::Growth, step, u64::from(f.id));
+            let priority: u32 = rng.random();
+            if f.employees == 0 || a <= 0.0 {
+                return (0, priority);
             }
             let desired = (sales / a).max(1e-9);
-            let mut rng = streams.rng(Purpose::Growth, step, u64::from(f.id));
             let shock: f64 = rng.sample(StandardNormal);
             let sigma = fp.growth_noise * e.powf(-fp.noise_size_elasticity) * dt.sqrt();
             let log_target = e.ln() + adjust * (desired / e).ln() + sigma * shock;
@@ -242,9 +246,10 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
                 } else {
                     0.0
                 };
-            rounded.min(f64::from(u32::MAX / 2)) as u32
+            (rounded.min(f64::from(u32::MAX / 2)) as u32, priority)
         })
         .collect();
+    let (targets, hiring_priority) = plans.into_iter().unzip();
 
     Market {
         wage,
@@ -252,6 +257,7 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
         output,
         mean_efficiency,
         targets,
+        hiring_priority,
         region_employment,
         region_residents,
         region_cost: cost,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::Scenario;
-use super::validate::validate;
+use super::validate::{Blame, validate};
 use crate::error::{Error, Result};
 
 /// One `--set KEY=VALUE` override.
@@ -116,11 +116,14 @@ fn resolve_layers(
         .unwrap_or_else(|| "scenario".into());
     let mut tree = defaults_table()?;
     let mut origins = BTreeMap::new();
+    let mut layer_names = Vec::new();
     for (origin, table) in layers {
         merge(&mut tree, table, "", &origin, &mut origins)?;
+        layer_names.push(origin);
     }
     for o in overrides {
         let origin = format!("--set {}", o.text);
+        layer_names.push(origin.clone());
         let mut nested = toml::Table::new();
         let segments: Vec<&str> = o.path.split('.').map(str::trim).collect();
         insert_path(&mut nested, &segments, o.value.clone());
@@ -133,13 +136,12 @@ fn resolve_layers(
                 origin: last_origin.clone(),
                 message: one_line(e.message()),
             })?;
-    let origin_of = |key: &str| -> String {
-        origins
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| last_origin.clone())
+    let blame = Blame {
+        origins: &origins,
+        layers: &layer_names,
+        fallback: &last_origin,
     };
-    validate(&scenario, &tree, &origin_of)?;
+    validate(&scenario, &tree, &blame)?;
     Ok(ResolvedScenario {
         scenario,
         source: PathBuf::new(),

@@ -193,6 +193,7 @@ pub struct FirmParams {
     pub spinoff_knowledge_dispersion: f64,
     pub startup_own_sector: f64,
     pub founder_skill_effect: f64,
+    pub embeddedness_anchoring: f64,
 }
 
 impl Default for FirmParams {
@@ -219,10 +220,10 @@ impl Default for FirmParams {
             sme_foreign_share: 0.05,
             groups_per_sector: 8,
             initial_embeddedness: 0.7,
-            embeddedness_rebuild: 0.05,
+            embeddedness_rebuild: 0.01,
             leading_firm_size: 1000,
             domestic_relocation_share: 0.3,
-            exposure_independent: 0.2,
+            exposure_independent: 0.4,
             exposure_group: 0.6,
             exposure_foreign: 1.0,
             skill_effect: 1.0,
@@ -234,6 +235,7 @@ impl Default for FirmParams {
             spinoff_knowledge_dispersion: 0.05,
             startup_own_sector: 0.7,
             founder_skill_effect: 0.4,
+            embeddedness_anchoring: 0.5,
         }
     }
 }
@@ -317,6 +319,7 @@ pub struct CooperationParams {
     pub event_meetings: i64,
     pub fair_size: i64,
     pub learning_rate: f64,
+    pub research_complementarity: f64,
 }
 
 impl Default for CooperationParams {
@@ -335,6 +338,7 @@ impl Default for CooperationParams {
             event_meetings: 3,
             fair_size: 50,
             learning_rate: 0.05,
+            research_complementarity: 1.0,
         }
     }
 }
@@ -376,6 +380,7 @@ pub struct InstitutionParams {
     pub authority_adjustment: f64,
     pub cluster_min_firms: i64,
     pub cluster_min_lq: f64,
+    pub cluster_survival_firms: i64,
     pub cluster_membership_rate: f64,
     pub cluster_dissolution_rate: f64,
     pub research_organisations: i64,
@@ -389,6 +394,7 @@ impl Default for InstitutionParams {
             authority_adjustment: 0.15,
             cluster_min_firms: 12,
             cluster_min_lq: 1.2,
+            cluster_survival_firms: 6,
             cluster_membership_rate: 0.1,
             cluster_dissolution_rate: 0.03,
             research_organisations: 50,
@@ -701,7 +707,7 @@ impl Default for Regimes {
             growth_pole_pull: 0.2,
             scale_economies: -0.02,
             regional_policy: 0.02,
-            globalisation_pressure: 0.04,
+            globalisation_pressure: 0.05,
             local_authority_budget: 0.8,
             sme_support: 0.8,
             entrepreneurship: 0.06,
@@ -721,9 +727,9 @@ impl Default for Regimes {
             state_support: 0.01,
             scale_economies: -0.01,
             growth_pole_pull: 0.1,
-            globalisation_pressure: 0.03,
+            globalisation_pressure: 0.04,
             local_authority_budget: 1.0,
-            entrepreneurship: 0.05,
+            entrepreneurship: 0.04,
             cluster_policy: 0.15,
             event_rate: 2.0,
             fairs_per_year: 150.0,
@@ -736,6 +742,7 @@ impl Default for Regimes {
         let transition = RegimeParams {
             start: 2010,
             technical_progress: 0.0,
+            globalisation_pressure: 0.03,
             cluster_policy: 0.1,
             event_rate: 3.0,
             fairs_per_year: 200.0,

@@ -56,7 +56,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("population.firms", "count", 1.0, 1.0e8, "Firms at the start."),
     p("population.citizens", "count", 1.0, 1.0e9, "Citizens (labour force) at the start."),
     p("population.initial_unemployment", "share", 0.0, 0.9, "Share of citizens without a job at the start."),
-    p("population.labour_force_growth", "1/year", -0.05, 0.05, "Growth rate of the labour force (new entrants beyond replacement)."),
+    p("population.labour_force_growth", "1/year", 0.0, 0.05, "Growth rate of the labour force (entrants beyond the replacement of retirees; the labour force does not shrink)."),
     p("population.entry_age", "years", 14.0, 30.0, "Age at which citizens enter the labour force."),
     p("population.retirement_age", "years", 40.0, 80.0, "Age at which citizens retire and are replaced by an entrant of their region."),
     // firms
@@ -81,13 +81,13 @@ pub const PARAMS: &[ParamSpec] = &[
     p("firms.sme_foreign_share", "share", 0.0, 1.0, "Share of initial SMEs owned by a foreign multinational."),
     p("firms.groups_per_sector", "count", 1.0, 1000.0, "National groups per sector (group plants share organised proximity)."),
     p("firms.initial_embeddedness", "share", 0.0, 1.0, "Initial share of local suppliers of group and multinational plants (independents start at 1)."),
-    p("firms.embeddedness_rebuild", "1/year", 0.0, 1.0, "Rate at which local cooperation ties rebuild local sourcing."),
+    p("firms.embeddedness_rebuild", "1/year", 0.0, 1.0, "Rate at which local cooperation ties rebuild local sourcing (per unit of the strength share of local partners)."),
     p("firms.leading_firm_size", "employees", 10.0, 1.0e6, "Employees from which a firm is a leading firm (firme motrice) that pulls local suppliers."),
     p("firms.domestic_relocation_share", "share", 0.0, 1.0, "Share of globalisation-driven plant closures that relocate within the country instead of abroad."),
     p("firms.exposure_independent", "multiplier", 0.0, 5.0, "Footlooseness of independent firms under globalisation pressure."),
     p("firms.exposure_group", "multiplier", 0.0, 5.0, "Footlooseness of national-group plants."),
     p("firms.exposure_foreign", "multiplier", 0.0, 5.0, "Footlooseness of foreign multinationals' plants."),
-    p("firms.skill_effect", "elasticity", 0.0, 2.0, "Efficiency ∝ 1 + skill_effect × (mean employee skill − 0.5)."),
+    p("firms.skill_effect", "elasticity", 0.0, 1.5, "Efficiency ∝ 1 + skill_effect × (mean employee skill − 0.5)."),
     p("firms.knowledge_dispersion", "profile s.d.", 0.0, 1.0, "S.d. of the noise around the sector centroid in profiles of initial firms and start-ups."),
     p("firms.spinoff_diversification", "probability", 0.0, 1.0, "Probability that a spin-off enters a sector complementary to its parent's."),
     p("firms.spinoff_distance_km", "km", 0.0, 500.0, "S.d. of a spin-off's position around its parent's (capped by the urban radius)."),
@@ -95,7 +95,8 @@ pub const PARAMS: &[ParamSpec] = &[
     p("firms.spinoff_productivity_dispersion", "log s.d.", 0.0, 2.0, "S.d. of a spin-off's log productivity around its parent's minus the gap."),
     p("firms.spinoff_knowledge_dispersion", "profile s.d.", 0.0, 1.0, "S.d. of the noise around the parent's profile in a spin-off's profile."),
     p("firms.startup_own_sector", "probability", 0.0, 1.0, "Probability that a founder starts in the sector of their last job (otherwise by demand shares)."),
-    p("firms.founder_skill_effect", "elasticity", 0.0, 2.0, "Start-up productivity ∝ 1 + effect × (founder skill − 0.5)."),
+    p("firms.founder_skill_effect", "elasticity", 0.0, 1.5, "Start-up productivity ∝ 1 + effect × (founder skill − 0.5)."),
+    p("firms.embeddedness_anchoring", "share", 0.0, 1.0, "How much local embeddedness anchors a plant: globalisation hazard × (1 − anchoring × embeddedness)."),
     // labour
     p("labour.search_decay_km", "km", 1.0, 5000.0, "Decay length of job applications with distance from home."),
     p("labour.applications", "count/step", 1.0, 50.0, "Applications sent by each job seeker per step."),
@@ -105,9 +106,9 @@ pub const PARAMS: &[ParamSpec] = &[
     p("labour.newcomer_skill_1950", "skill (0–1)", 0.0, 1.0, "Mean skill of labour-market entrants in 1950."),
     p("labour.newcomer_skill_2025", "skill (0–1)", 0.0, 1.0, "Mean skill of entrants in 2025 (linear in between, constant after)."),
     p("labour.skill_noise", "skill s.d.", 0.0, 0.5, "S.d. of entrants' skills."),
-    p("labour.training_effect", "skill/year", 0.0, 1.0, "Skill gained per year by job seekers in a region with a research/training organisation."),
+    p("labour.training_effect", "1/year", 0.0, 1.0, "Share of the gap to skill 1 closed per year by job seekers of a region with a research or training organisation."),
     p("labour.hiring_noise", "skill units", 0.0, 5.0, "Firms rank applicants by skill + U(0, hiring_noise)."),
-    p("labour.entrepreneurial_skill_effect", "elasticity", 0.0, 2.0, "Start-up probability ∝ 1 + effect × (skill − 0.5)."),
+    p("labour.entrepreneurial_skill_effect", "elasticity", 0.0, 1.5, "Start-up probability ∝ 1 + effect × (skill − 0.5)."),
     // proximity
     p("proximity.decay_length_km", "km", 1.0, 5000.0, "λ in 1950: geographic proximity g = exp(−d × distance_cost / λ(t))."),
     p("proximity.decay_length_growth", "1/year", 0.0, 0.2, "Growth rate of λ as transport and communication costs fall: λ(t) = λ₁₉₅₀ e^{growth (t − 1950)}."),
@@ -122,7 +123,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("cooperation.max_ties_per_log_size", "ties", 0.0, 100.0, "Increase of tie capacity per unit of ln(1 + employees)."),
     p("cooperation.tie_decay", "1/year", 0.0, 1.0, "Share of a tie's strength lost per year unless renewed."),
     p("cooperation.renewal_rate", "share", 0.0, 1.0, "A tie is renewed in a year with probability renewal_rate × its formation probability."),
-    p("cooperation.dissolve_below", "strength", 0.0, 1.0, "A tie whose strength falls below this is dissolved."),
+    p("cooperation.dissolve_below", "strength", 0.01, 1.0, "A tie whose strength falls below this is dissolved."),
     p("cooperation.same_sector_complementarity", "complementarity", 0.0, 1.0, "Complementarity of two firms of the same sector."),
     p("cooperation.other_sector_complementarity", "complementarity", 0.0, 1.0, "Complementarity of unrelated sectors (listed complements have 1)."),
     p("cooperation.event_attendance", "probability", 0.0, 1.0, "Probability that a cluster member attends one of its organisation's events."),
@@ -130,19 +131,21 @@ pub const PARAMS: &[ParamSpec] = &[
     p("cooperation.event_meetings", "meetings/attendee", 0.0, 100.0, "Other attendees each attendee meets at an event."),
     p("cooperation.fair_size", "firms/fair", 2.0, 100_000.0, "Firms attending a national fair."),
     p("cooperation.learning_rate", "1/year", 0.0, 1.0, "Rate at which a firm's knowledge profile moves towards its partners' (per unit tie strength)."),
+    p("cooperation.research_complementarity", "complementarity", 0.0, 1.0, "Complementarity of a firm and a research organisation in the research-link probability."),
     // innovation
     p("innovation.base_rate", "1/year", 0.0, 1.0, "Internal innovation intensity of a 10-employee firm."),
-    p("innovation.size_elasticity", "elasticity", 0.0, 1.0, "Internal innovation intensity ∝ (employees/10)^elasticity; the gain per innovation ∝ its inverse."),
+    p("innovation.size_elasticity", "elasticity", 0.0, 1.0, "Innovation hazard ∝ (employees/10)^elasticity; the gain per innovation ∝ its inverse."),
     p("innovation.knowledge_effect", "1/year", 0.0, 10.0, "Innovation intensity per unit of knowledge gained from partners."),
     p("innovation.productivity_step", "share", 0.0, 1.0, "Mean productivity gain of an innovation by a 10-employee firm (exponential; scaled by (E/10)^−size_elasticity)."),
     p("innovation.cognitive_distance_max", "distance", 0.05, 1.0, "c_max: knowledge gain 4(c/c_max)(1 − c/c_max) peaks at c_max/2 and vanishes beyond c_max."),
     p("innovation.research_gain", "knowledge", 0.0, 10.0, "Weight of a research-organisation link relative to a firm tie."),
     p("innovation.profile_mutation", "share", 0.0, 1.0, "How far an innovation moves the firm's knowledge profile towards a random field."),
-    p("innovation.absorptive_skill_effect", "elasticity", 0.0, 2.0, "Absorptive capacity = 1 + effect × (mean employee skill − 0.5)."),
+    p("innovation.absorptive_skill_effect", "elasticity", 0.0, 1.5, "Absorptive capacity = 1 + effect × (mean employee skill − 0.5)."),
     // institutions
     p("institutions.authority_adjustment", "1/year", 0.0, 1.0, "Speed at which local authorities' activity approaches the regime's budget."),
     p("institutions.cluster_min_firms", "firms", 2.0, 100_000.0, "Co-located firms of a sector a region needs to be eligible for a cluster organisation."),
     p("institutions.cluster_min_lq", "ratio", 0.0, 100.0, "Location quotient (employment) a region–sector needs to be eligible."),
+    p("institutions.cluster_survival_firms", "firms", 1.0, 100_000.0, "A cluster organisation is dissolved when its region–sector has fewer firms than this (≤ cluster_min_firms)."),
     p("institutions.cluster_membership_rate", "1/year", 0.0, 1.0, "Probability per year that an eligible non-member joins its cluster organisation."),
     p("institutions.cluster_dissolution_rate", "1/year", 0.0, 1.0, "Hazard that a cluster organisation is dissolved (end of label or funding)."),
     p("institutions.research_organisations", "count", 0.0, 1.0e6, "Research and training organisations, placed in regions ∝ population."),
@@ -160,7 +163,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("sectors.*.globalisation_exposure", "multiplier", 0.0, 5.0, "Multiplier of globalisation pressure on the sector's plants."),
     // regimes
     p("regimes.*.start", "year", 1800.0, 2200.0, "First year of the regime; starts are ordered and within the run."),
-    p("regimes.*.aggregate_demand", "ratio", 0.3, 2.0, "Final demand relative to full-employment output at last year's productivity."),
+    p("regimes.*.aggregate_demand", "ratio", 0.3, 2.0, "Final demand relative to the output of the whole labour force at the current mean efficiency."),
     p("regimes.*.technical_progress", "1/year", -0.1, 0.2, "Exogenous productivity growth common to all firms."),
     p("regimes.*.state_support", "share", 0.0, 1.0, "Competitiveness premium of national champions (national-group firms with ≥ 250 employees)."),
     p("regimes.*.scale_economies", "elasticity", -0.2, 0.3, "Elasticity of efficiency to firm size (Fordist scale economies if > 0)."),
@@ -213,9 +216,11 @@ pub fn fmt_bound(x: f64) -> String {
     }
 }
 
-/// The parameter tables as Markdown, one table per top-level section, with
-/// the defaults of `defaults` (a fully resolved scenario as TOML).
+/// The parameter tables as Markdown: one table per section with default,
+/// unit, range and meaning, then the regime levers by regime and the sector
+/// parameters by sector. `defaults` is the fully resolved default scenario.
 pub fn markdown_tables(defaults: &toml::Value) -> String {
+    use super::{REGIME_NAMES, SECTOR_NAMES};
     let mut out = String::new();
     let mut section = "";
     for spec in PARAMS {
@@ -227,7 +232,13 @@ pub fn markdown_tables(defaults: &toml::Value) -> String {
                 "| parameter | default | unit | range | meaning |\n|---|---|---|---|---|\n",
             );
         }
-        let default = default_text(defaults, spec.path);
+        let default = match top {
+            "regimes" => "by regime, below".to_string(),
+            "sectors" => "by sector, below".to_string(),
+            _ => lookup(defaults, spec.path)
+                .map(short)
+                .unwrap_or_else(|| "—".into()),
+        };
         let range = if spec.min.is_nan() {
             "—".to_string()
         } else {
@@ -238,51 +249,52 @@ pub fn markdown_tables(defaults: &toml::Value) -> String {
             spec.path, default, spec.unit, range, spec.doc
         ));
     }
+
+    out.push_str("\n#### Regime levers by regime\n\n| lever |");
+    for r in REGIME_NAMES {
+        out.push_str(&format!(" {r} |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(REGIME_NAMES.len()));
+    out.push('\n');
+    for spec in PARAMS.iter().filter(|s| s.path.starts_with("regimes.*.")) {
+        let lever = &spec.path["regimes.*.".len()..];
+        out.push_str(&format!("| `{lever}` |"));
+        for r in REGIME_NAMES {
+            let v = lookup(defaults, &format!("regimes.{r}.{lever}"))
+                .map(short)
+                .unwrap_or_default();
+            out.push_str(&format!(" {v} |"));
+        }
+        out.push('\n');
+    }
+
+    let fields: Vec<&str> = PARAMS
+        .iter()
+        .filter_map(|s| s.path.strip_prefix("sectors.*."))
+        .collect();
+    out.push_str("\n#### Sector parameters by sector\n\n| sector |");
+    for f in &fields {
+        out.push_str(&format!(" `{f}` |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(fields.len()));
+    out.push('\n');
+    for sec in SECTOR_NAMES {
+        out.push_str(&format!("| {sec} |"));
+        for f in &fields {
+            let v = lookup(defaults, &format!("sectors.{sec}.{f}"))
+                .map(short)
+                .unwrap_or_default();
+            out.push_str(&format!(" {v} |"));
+        }
+        out.push('\n');
+    }
     out
 }
 
-fn default_text(defaults: &toml::Value, pattern: &str) -> String {
-    let segments: Vec<&str> = pattern.split('.').collect();
-    let mut values = Vec::new();
-    collect(defaults, &segments, &mut Vec::new(), &mut values);
-    if values.is_empty() {
-        return "—".into();
-    }
-    let first = &values[0].1;
-    if values.iter().all(|(_, v)| v == first) {
-        return first.clone();
-    }
-    values
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn collect(
-    v: &toml::Value,
-    rest: &[&str],
-    trail: &mut Vec<String>,
-    out: &mut Vec<(String, String)>,
-) {
-    match rest.split_first() {
-        None => out.push((trail.join("."), short(v))),
-        Some((head, tail)) => {
-            if let toml::Value::Table(t) = v {
-                for (k, child) in t {
-                    if *head == "*" || head == k {
-                        if *head == "*" {
-                            trail.push(k.clone());
-                        }
-                        collect(child, tail, trail, out);
-                        if *head == "*" {
-                            trail.pop();
-                        }
-                    }
-                }
-            }
-        }
-    }
+fn lookup<'a>(v: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
+    path.split('.').try_fold(v, |node, key| node.get(key))
 }
 
 fn short(v: &toml::Value) -> String {

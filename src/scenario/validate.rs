@@ -1,102 +1,161 @@
 //! Range and consistency checks of a merged scenario.
 
+use std::collections::BTreeMap;
+
 use super::params::{fmt_bound, spec_for};
 use super::{N_KNOWLEDGE, REGIME_NAMES, SECTOR_NAMES, Scenario};
 use crate::error::{Error, Result};
 
+/// Who set each key, to name the right file or option in an error.
+pub(super) struct Blame<'a> {
+    /// Leaf path → file or option that set it.
+    pub origins: &'a BTreeMap<String, String>,
+    /// Files and options in the order they were merged.
+    pub layers: &'a [String],
+    /// Named for keys left at their default.
+    pub fallback: &'a str,
+}
+
+impl Blame<'_> {
+    /// The file or option that set `key` (the scenario file for defaults).
+    pub fn origin(&self, key: &str) -> String {
+        self.origins
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| self.fallback.to_string())
+    }
+
+    /// Of the keys a rule involves, the one set last (the likely culprit);
+    /// the first one if none was set.
+    fn culprit<'k>(&self, keys: &[&'k str]) -> &'k str {
+        let rank = |k: &str| {
+            self.origins
+                .get(k)
+                .and_then(|o| self.layers.iter().position(|l| l == o))
+        };
+        keys.iter()
+            .copied()
+            .max_by_key(|k| rank(k).map(|r| r + 1).unwrap_or(0))
+            .filter(|k| rank(k).is_some())
+            .unwrap_or(keys[0])
+    }
+
+    /// An error about a rule involving `keys`.
+    fn fail(&self, keys: &[&str], message: String) -> Error {
+        let key = self.culprit(keys);
+        Error::scenario(self.origin(key), key, message)
+    }
+}
+
 /// Check every value against its range and the scenario's cross-field
-/// rules. `origin_of` names the file or option that set a key.
-pub(super) fn validate(
-    s: &Scenario,
-    tree: &toml::Table,
-    origin_of: &dyn Fn(&str) -> String,
-) -> Result<()> {
-    check_ranges(tree, "", origin_of)?;
-    let fail = |key: &str, msg: String| Err(Error::scenario(origin_of(key), key, msg));
+/// rules.
+pub(super) fn validate(s: &Scenario, tree: &toml::Table, blame: &Blame<'_>) -> Result<()> {
+    check_ranges(tree, "", blame)?;
 
     let run = &s.run;
     if run.end_year < run.start_year {
-        return fail(
-            "run.end_year",
+        return Err(blame.fail(
+            &["run.end_year", "run.start_year"],
             format!(
-                "{} is before run.start_year = {}; the run must end in or after its first year",
-                run.end_year, run.start_year
+                "the run must end in or after its first year (run.start_year = {}, run.end_year = {})",
+                run.start_year, run.end_year
             ),
-        );
+        ));
     }
-    let starts: Vec<(&str, i64)> = REGIME_NAMES
+    let starts: Vec<(String, i64)> = REGIME_NAMES
         .iter()
         .zip(s.regimes.all())
-        .map(|(n, r)| (*n, r.start))
+        .map(|(n, r)| (format!("regimes.{n}.start"), r.start))
         .collect();
-    let first_key = "regimes.large_firm.start";
     if starts[0].1 != run.start_year {
-        return fail(
-            first_key,
+        return Err(blame.fail(
+            &[&starts[0].0, "run.start_year"],
             format!(
-                "{} must equal run.start_year = {} (the first regime covers the start of the run)",
-                starts[0].1, run.start_year
+                "the first regime must start in the run's first year ({} = {}, run.start_year = {})",
+                starts[0].0, starts[0].1, run.start_year
             ),
-        );
+        ));
     }
     for w in starts.windows(2) {
-        let key = format!("regimes.{}.start", w[1].0);
         if w[1].1 < w[0].1 {
-            return fail(
-                &key,
+            return Err(blame.fail(
+                &[&w[1].0, &w[0].0],
                 format!(
-                    "{} is before regimes.{}.start = {}; regimes must start in the order large_firm, decentralisation, clusters, transition",
-                    w[1].1, w[0].0, w[0].1
+                    "regimes must start in the order large_firm, decentralisation, clusters, transition ({} = {}, {} = {})",
+                    w[0].0, w[0].1, w[1].0, w[1].1
                 ),
-            );
+            ));
         }
     }
-    for (name, start) in &starts {
-        let key = format!("regimes.{name}.start");
+    for (key, start) in &starts {
         if *start > run.end_year {
-            return fail(
-                &key,
+            return Err(blame.fail(
+                &[key, "run.end_year"],
                 format!(
-                    "{start} is after run.end_year = {}; regime starts must lie within the run ({}–{})",
-                    run.end_year, run.start_year, run.end_year
+                    "regime starts must lie within the run, {}–{} ({key} = {start}, run.end_year = {})",
+                    run.start_year, run.end_year, run.end_year
                 ),
-            );
+            ));
         }
     }
 
     let p = &s.population;
+    let pop_keys = [
+        "population.firms",
+        "population.citizens",
+        "population.initial_unemployment",
+    ];
     let employed = (p.citizens as f64 * (1.0 - p.initial_unemployment)).floor() as i64;
     if employed < p.firms {
-        return fail(
-            "population.firms",
+        return Err(blame.fail(
+            &pop_keys,
             format!(
-                "{} firms need at least as many employed citizens, but citizens × (1 − initial_unemployment) = {employed}",
+                "every firm needs an employee, but citizens × (1 − initial_unemployment) = {employed} is below population.firms = {}",
                 p.firms
             ),
-        );
+        ));
+    }
+    let most = p.firms.saturating_mul(s.firms.max_initial_size);
+    if employed > most {
+        return Err(blame.fail(
+            &["population.citizens", "population.firms", "firms.max_initial_size"],
+            format!(
+                "citizens × (1 − initial_unemployment) = {employed} is more than population.firms × firms.max_initial_size = {most} can employ"
+            ),
+        ));
+    }
+    let inst = &s.institutions;
+    if inst.cluster_survival_firms > inst.cluster_min_firms {
+        return Err(blame.fail(
+            &["institutions.cluster_survival_firms", "institutions.cluster_min_firms"],
+            format!(
+                "institutions.cluster_survival_firms = {} must not exceed institutions.cluster_min_firms = {}",
+                inst.cluster_survival_firms, inst.cluster_min_firms
+            ),
+        ));
     }
     if p.retirement_age <= p.entry_age {
-        return fail(
-            "population.retirement_age",
+        return Err(blame.fail(
+            &["population.retirement_age", "population.entry_age"],
             format!(
-                "{} must be above population.entry_age = {}",
+                "population.retirement_age = {} must be above population.entry_age = {}",
                 p.retirement_age, p.entry_age
             ),
-        );
+        ));
     }
 
     let f = &s.firms;
     if f.large_group_share + f.large_foreign_share > 1.0 {
-        return fail(
-            "firms.large_foreign_share",
-            "large_group_share + large_foreign_share must not exceed 1".into(),
-        );
+        return Err(blame.fail(
+            &["firms.large_foreign_share", "firms.large_group_share"],
+            "firms.large_group_share + firms.large_foreign_share must not exceed 1".into(),
+        ));
     }
     if f.sme_group_share + f.sme_foreign_share > 1.0 {
-        return fail(
-            "firms.sme_foreign_share",
-            "sme_group_share + sme_foreign_share must not exceed 1".into(),
-        );
+        return Err(blame.fail(
+            &["firms.sme_foreign_share", "firms.sme_group_share"],
+            "firms.sme_group_share + firms.sme_foreign_share must not exceed 1".into(),
+        ));
     }
 
     let sectors = s.sectors.all();
@@ -109,50 +168,51 @@ pub(super) fn validate(
         ("demand_share_2025", |x| x.demand_share_2025),
     ] {
         if sectors.iter().map(|x| get(x)).sum::<f64>() <= 0.0 {
-            return fail(
-                &format!("sectors.services.{field}"),
+            let keys: Vec<String> = SECTOR_NAMES
+                .iter()
+                .map(|n| format!("sectors.{n}.{field}"))
+                .collect();
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            return Err(blame.fail(
+                &refs,
                 format!("the sectors' {field} values sum to 0; at least one must be positive"),
-            );
+            ));
         }
     }
     for (name, sector) in SECTOR_NAMES.iter().zip(sectors) {
         let key = format!("sectors.{name}.knowledge");
         if sector.knowledge.len() != N_KNOWLEDGE {
-            return fail(
-                &key,
+            return Err(blame.fail(
+                &[&key],
                 format!(
                     "expected {N_KNOWLEDGE} weights (one per knowledge field), found {}",
                     sector.knowledge.len()
                 ),
-            );
+            ));
         }
         if sector.knowledge.iter().sum::<f64>() <= 0.0 {
-            return fail(&key, "at least one weight must be positive".into());
+            return Err(blame.fail(&[&key], "at least one weight must be positive".into()));
         }
         let key = format!("sectors.{name}.complements");
         for c in &sector.complements {
             if c == name {
-                return fail(&key, format!("a sector cannot list itself (`{c}`)"));
+                return Err(blame.fail(&[&key], format!("a sector cannot list itself (`{c}`)")));
             }
             if !SECTOR_NAMES.contains(&c.as_str()) {
-                return fail(
-                    &key,
+                return Err(blame.fail(
+                    &[&key],
                     format!(
                         "`{c}` is not a sector; sectors are {}",
                         SECTOR_NAMES.join(", ")
                     ),
-                );
+                ));
             }
         }
     }
     Ok(())
 }
 
-fn check_ranges(
-    table: &toml::Table,
-    prefix: &str,
-    origin_of: &dyn Fn(&str) -> String,
-) -> Result<()> {
+fn check_ranges(table: &toml::Table, prefix: &str, blame: &Blame<'_>) -> Result<()> {
     for (key, value) in table {
         let path = if prefix.is_empty() {
             key.clone()
@@ -160,14 +220,12 @@ fn check_ranges(
             format!("{prefix}.{key}")
         };
         match value {
-            toml::Value::Table(t) => check_ranges(t, &path, origin_of)?,
-            toml::Value::Integer(_) | toml::Value::Float(_) => {
-                check_number(&path, value, origin_of)?
-            }
+            toml::Value::Table(t) => check_ranges(t, &path, blame)?,
+            toml::Value::Integer(_) | toml::Value::Float(_) => check_number(&path, value, blame)?,
             toml::Value::Array(items) => {
                 for item in items {
                     if matches!(item, toml::Value::Integer(_) | toml::Value::Float(_)) {
-                        check_number(&path, item, origin_of)?;
+                        check_number(&path, item, blame)?;
                     }
                 }
             }
@@ -183,7 +241,7 @@ fn check_ranges(
     Ok(())
 }
 
-fn check_number(path: &str, value: &toml::Value, origin_of: &dyn Fn(&str) -> String) -> Result<()> {
+fn check_number(path: &str, value: &toml::Value, blame: &Blame<'_>) -> Result<()> {
     let Some(spec) = spec_for(path) else {
         return Err(Error::Internal(format!(
             "parameter `{path}` has no documented range"
@@ -197,7 +255,7 @@ fn check_number(path: &str, value: &toml::Value, origin_of: &dyn Fn(&str) -> Str
     // Written so that NaN fails.
     if !(x >= spec.min && x <= spec.max) {
         return Err(Error::scenario(
-            origin_of(path),
+            blame.origin(path),
             path,
             format!(
                 "{shown} is out of range; allowed: {} to {} ({})",
@@ -252,36 +310,39 @@ mod tests {
     #[test]
     fn end_before_start() {
         let e = err(&["run.end_year=1940"]);
-        assert!(
-            e.contains("run.end_year: 1940 is before run.start_year = 1950"),
-            "{e}"
-        );
+        let want = "run.end_year: the run must end in or after its first year (run.start_year = 1950, run.end_year = 1940)";
+        assert!(e.contains(want), "{e}");
     }
 
     #[test]
-    fn regimes_out_of_order() {
+    fn regimes_out_of_order_names_the_key_that_was_set() {
         let e = err(&["regimes.clusters.start=1970"]);
+        assert!(e.starts_with("--set regimes.clusters.start=1970: regimes.clusters.start: regimes must start in the order"), "{e}");
+        let e = err(&["regimes.decentralisation.start=1995"]);
         assert!(
-            e.contains(
-                "regimes.clusters.start: 1970 is before regimes.decentralisation.start = 1973"
+            e.starts_with(
+                "--set regimes.decentralisation.start=1995: regimes.decentralisation.start:"
             ),
             "{e}"
         );
     }
 
     #[test]
-    fn regime_after_end_of_run() {
+    fn regime_after_end_of_run_blames_the_end_year() {
         let e = err(&["run.end_year=2000"]);
-        assert!(
-            e.contains("regimes.transition.start: 2010 is after run.end_year = 2000"),
-            "{e}"
-        );
+        let want = "--set run.end_year=2000: run.end_year: regime starts must lie within the run, 1950–2000 (regimes.transition.start = 2010, run.end_year = 2000)";
+        assert!(e.starts_with(want), "{e}");
     }
 
     #[test]
     fn first_regime_must_cover_start() {
         let e = err(&["regimes.large_firm.start=1955"]);
-        assert!(e.contains("must equal run.start_year"), "{e}");
+        assert!(
+            e.contains(
+                "regimes.large_firm.start: the first regime must start in the run's first year"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -298,6 +359,6 @@ mod tests {
     #[test]
     fn too_many_firms_for_citizens() {
         let e = err(&["population.firms=150000", "population.citizens=100000"]);
-        assert!(e.contains("population.firms: 150000 firms need"), "{e}");
+        assert!(e.contains("every firm needs an employee"), "{e}");
     }
 }

@@ -1,0 +1,495 @@
+//! The command line as a user meets it: bad input is refused with a
+//! one-line message naming the file and key, nothing is written or lost,
+//! and a run's folder holds tidy, complete output.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Table, proxima, proxima_in, root, scenario, small, stderr};
+
+/// Run `proxima run` on a scenario written from `text` and check that it is
+/// refused: exit code 2, one line on stderr containing every `needle`, and
+/// no output folder (partial or whole) left behind.
+fn refused(files: &[(&str, &str)], run: &str, extra: &[&str], needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = dir.path().join("out");
+    let scen = dir.path().join(run);
+    let mut args = vec![
+        "run",
+        scen.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = proxima(&args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "exit code for {needles:?}: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(!out.exists(), "output folder written");
+    assert!(
+        left.iter()
+            .all(|n| !n.to_string_lossy().contains("partial")),
+        "partial folder left: {left:?}"
+    );
+}
+
+#[test]
+fn malformed_toml() {
+    refused(
+        &[("s.toml", "[run\nseed = 3\n")],
+        "s.toml",
+        &[],
+        &["s.toml", "invalid TOML at line 1"],
+    );
+}
+
+#[test]
+fn unknown_key_with_close_match() {
+    refused(
+        &[("s.toml", "[regimes.clusters]\nstrat = 1995\n")],
+        "s.toml",
+        &[],
+        &["s.toml", "regimes.clusters.strat", "did you mean `start`?"],
+    );
+}
+
+#[test]
+fn unknown_section_lists_valid_names() {
+    refused(
+        &[("s.toml", "[regime]\nx = 1\n")],
+        "s.toml",
+        &[],
+        &["s.toml", "regime", "did you mean `regimes`?"],
+    );
+}
+
+#[test]
+fn wrong_type() {
+    refused(
+        &[("s.toml", "[population]\nfirms = \"many\"\n")],
+        "s.toml",
+        &[],
+        &[
+            "s.toml",
+            "population.firms",
+            "expected an integer, found a string",
+        ],
+    );
+}
+
+#[test]
+fn negative_count() {
+    refused(
+        &[("s.toml", "[population]\ncitizens = -10\n")],
+        "s.toml",
+        &[],
+        &["s.toml", "population.citizens", "out of range"],
+    );
+}
+
+#[test]
+fn probability_above_one() {
+    refused(
+        &[("s.toml", "[regimes.clusters]\ncluster_policy = 1.2\n")],
+        "s.toml",
+        &[],
+        &[
+            "s.toml",
+            "regimes.clusters.cluster_policy",
+            "allowed: 0 to 1",
+        ],
+    );
+}
+
+#[test]
+fn regimes_out_of_order() {
+    refused(
+        &[("s.toml", "[regimes.decentralisation]\nstart = 1995\n")],
+        "s.toml",
+        &[],
+        &[
+            "s.toml: regimes.decentralisation.start",
+            "regimes must start in the order",
+        ],
+    );
+}
+
+#[test]
+fn regime_outside_the_run() {
+    refused(
+        &[("s.toml", "[regimes.transition]\nstart = 2030\n")],
+        "s.toml",
+        &[],
+        &[
+            "s.toml",
+            "regimes.transition.start",
+            "must lie within the run",
+        ],
+    );
+}
+
+#[test]
+fn end_before_start() {
+    refused(
+        &[("s.toml", "[run]\nend_year = 1949\n")],
+        "s.toml",
+        &[],
+        &[
+            "s.toml",
+            "run.end_year",
+            "must end in or after its first year",
+        ],
+    );
+}
+
+#[test]
+fn missing_extends() {
+    refused(
+        &[("s.toml", "extends = \"nowhere.toml\"\n")],
+        "s.toml",
+        &[],
+        &["s.toml", "extends", "nowhere.toml"],
+    );
+}
+
+#[test]
+fn cyclic_extends() {
+    refused(
+        &[
+            ("a.toml", "extends = \"b.toml\"\n"),
+            ("b.toml", "extends = \"a.toml\"\n"),
+        ],
+        "a.toml",
+        &[],
+        &["extends", "cycle"],
+    );
+}
+
+#[test]
+fn error_in_parent_names_the_parent() {
+    refused(
+        &[
+            ("base.toml", "[firms]\ncompetition = 9.0\n"),
+            ("child.toml", "extends = \"base.toml\"\n"),
+        ],
+        "child.toml",
+        &[],
+        &["base.toml", "firms.competition"],
+    );
+}
+
+#[test]
+fn bad_set_path() {
+    refused(
+        &[("s.toml", "")],
+        "s.toml",
+        &["--set", "regimes.clusters.strt=1995"],
+        &["--set", "regimes.clusters.strt", "start"],
+    );
+}
+
+#[test]
+fn bad_set_value() {
+    refused(
+        &[("s.toml", "")],
+        "s.toml",
+        &["--set", "run.end_year=2000"],
+        &["--set run.end_year=2000", "regimes.transition.start"],
+    );
+    refused(
+        &[("s.toml", "")],
+        "s.toml",
+        &["--set", "no_equals_sign"],
+        &["--set no_equals_sign", "KEY=VALUE"],
+    );
+}
+
+#[test]
+fn missing_scenario_file() {
+    refused(&[], "absent.toml", &[], &["absent.toml", "cannot read"]);
+}
+
+#[test]
+fn validate_accepts_and_refuses() {
+    let o = proxima(&["validate", scenario("default.toml").to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("valid"));
+    let o = proxima(&[
+        "validate",
+        scenario("default.toml").to_str().unwrap(),
+        "--set",
+        "run.seed=-1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+const REQUIRED: [&str; 18] = [
+    "step",
+    "year",
+    "regime",
+    "firms",
+    "employment",
+    "large_firm_employment_share",
+    "sme_employment_share",
+    "micro_employment_share",
+    "firm_entries",
+    "firm_exits",
+    "regional_employment_hhi",
+    "ties",
+    "ties_per_firm",
+    "nonlocal_tie_share",
+    "innovations",
+    "cluster_organisations",
+    "unemployment_rate",
+    "output",
+];
+
+fn run_small(out: &Path, extra: &[&str]) -> std::process::Output {
+    let scen = small();
+    let mut args = vec![
+        "run",
+        scen.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    proxima(&args)
+}
+
+#[test]
+fn outputs_are_tidy_and_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = run_small(&out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "--quiet printed: {}", stderr(&o));
+
+    let ts = Table::read(&out.join("timeseries.csv"));
+    for (i, name) in REQUIRED.iter().enumerate() {
+        assert_eq!(ts.header[i], *name, "column {i}");
+    }
+    assert_eq!(ts.rows.len(), 76, "one row per step, 1950–2025");
+    let text = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert!(
+        !text.to_lowercase().contains("nan") && !text.contains("inf"),
+        "non-finite number"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("step,")).count(),
+        1,
+        "one header"
+    );
+    let regime = ts.col("regime");
+    let year = ts.col("year");
+    for row in &ts.rows {
+        let y: i64 = row[year].parse().unwrap();
+        let expected = match y {
+            ..=1972 => "large_firm",
+            1973..=1989 => "decentralisation",
+            1990..=2009 => "clusters",
+            _ => "transition",
+        };
+        assert_eq!(row[regime], expected, "regime in {y}");
+        for (h, v) in ts.header.iter().zip(row) {
+            if h != "regime" {
+                let x: f64 = v
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{h} = {v} is not a number"));
+                assert!(x.is_finite() && x >= 0.0, "{h} = {v}");
+            }
+        }
+    }
+    let (l, s, m) = (
+        ts.f64s("large_firm_employment_share"),
+        ts.f64s("sme_employment_share"),
+        ts.f64s("micro_employment_share"),
+    );
+    for i in 0..l.len() {
+        assert!(
+            (l[i] + s[i] + m[i] - 1.0).abs() < 1e-9,
+            "shares sum to {}",
+            l[i] + s[i] + m[i]
+        );
+    }
+    for (i, u) in ts.f64s("unemployment_rate").iter().enumerate() {
+        assert!((0.0..1.0).contains(u), "step {i}: unemployment {u}");
+    }
+
+    let rg = Table::read(&out.join("regions.csv"));
+    for (i, name) in ["step", "year", "region", "firms", "employment", "ties"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(rg.header[i], *name);
+    }
+    assert_eq!(rg.rows.len(), 76 * 12, "one row per step and region");
+    // Regional rows add up to the national ones.
+    let emp: Vec<f64> = ts.f64s("employment");
+    let remp = rg.f64s("employment");
+    for step in 0..76 {
+        let total: f64 = remp[step * 12..(step + 1) * 12].iter().sum();
+        assert_eq!(total, emp[step]);
+    }
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 42);
+    assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
+    assert!(manifest["threads"].as_u64().unwrap() >= 1);
+    assert!(manifest["wall_seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(manifest["scenario"]["population"]["firms"], 1500);
+    assert_eq!(
+        manifest["scenario"]["firms"]["competition"],
+        proxima::Scenario::default().firms.competition
+    );
+    assert_eq!(manifest["scenario"]["regimes"]["clusters"]["start"], 1990);
+}
+
+#[test]
+fn existing_output_is_kept_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("precious.txt"), "keep me").unwrap();
+    let o = run_small(&out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("already exists") && stderr(&o).contains("--force"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("precious.txt")).unwrap(),
+        "keep me"
+    );
+    // --force never deletes a folder that is not a Proxima run.
+    let o = run_small(&out, &["--force"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a Proxima run folder"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("precious.txt")).unwrap(),
+        "keep me"
+    );
+    // A previous run is replaced with --force.
+    let run = dir.path().join("previous");
+    assert!(run_small(&run, &[]).status.success());
+    let o = run_small(&run, &["--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(run.join("timeseries.csv").exists());
+}
+
+#[test]
+fn default_output_folder_is_named_after_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("my_case.toml");
+    let base = root().join("tests/data/small.toml");
+    std::fs::write(
+        &scen,
+        format!(
+            "extends = {:?}\n[run]\nend_year = 2025\n",
+            base.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let o = proxima_in(dir.path(), &["run", "my_case.toml", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("output/my_case/timeseries.csv").exists());
+}
+
+#[test]
+fn no_progress_bar_when_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = proxima(&[
+        "run",
+        small().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("wrote "), "{err}");
+}
+
+#[test]
+fn projection_past_the_present() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = run_small(&out, &["--set", "run.end_year=2050"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ts = Table::read(&out.join("timeseries.csv"));
+    assert_eq!(ts.rows.len(), 101);
+    assert_eq!(ts.rows.last().unwrap()[ts.col("regime")], "transition");
+}
+
+#[test]
+fn quarterly_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = run_small(&out, &["--set", "run.steps_per_year=4"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ts = Table::read(&out.join("timeseries.csv"));
+    assert_eq!(ts.rows.len(), 76 * 4);
+    assert_eq!(ts.rows[5][ts.col("year")], "1951");
+}
+
+/// A run stopped midway (Ctrl-C) leaves neither its folder nor a partial one.
+#[cfg(unix)]
+#[test]
+fn interrupted_run_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let child = Command::new(env!("CARGO_BIN_EXE_proxima"))
+        .args([
+            "run",
+            scenario("default.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let partial = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .any(|e| e.unwrap().file_name().to_string_lossy().contains("partial"))
+    };
+    while !partial() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{err}");
+    assert!(err.contains("stopped"), "{err}");
+    assert!(!out.exists());
+    assert!(!partial(), "partial folder left behind");
+}
