@@ -83,6 +83,26 @@ pub struct Firm {
     pub margin: f32,
     /// Mean skill of its employees at the end of the last step.
     pub mean_skill: f32,
+    /// Material intensity: multiplies its sector's material coefficients
+    /// (1 at creation, lowered by eco-innovations).
+    pub intensity: f32,
+    /// Material costs of the last step per unit of sales.
+    pub material_cost_share: f32,
+    /// Tonnes it sent and received through exchanges in the last step.
+    pub exchanged_tonnes: f64,
+    /// Last step's material account, tonnes per year: virgin water, all
+    /// virgin inputs, by-products generated, by-products sent to others.
+    pub water_use: f32,
+    pub virgin_use: f32,
+    pub waste: f32,
+    pub reused: f32,
+    /// Index of the scenario's declared firm it is, or [`NONE`].
+    pub declared: u32,
+    /// Closed by a shock at this step.
+    pub closing: bool,
+    /// Share of one of its material needs whose exchanged supply it lost in
+    /// the last step (its production is disrupted while it re-sources).
+    pub disruption: f32,
 }
 
 /// A citizen of working age (the labour force).
@@ -98,9 +118,30 @@ pub struct Citizen {
     pub skill: f32,
     /// Year of birth.
     pub born: i16,
+    /// Environmental concern in [0, 1].
+    pub concern: f32,
+    /// Personal predisposition to environmental concern (about 0.5–1.5).
+    pub green: f32,
+    /// Took part in consultations or tiers-lieux in the last step.
+    pub participant: bool,
 }
 
 impl Citizen {
+    /// A new member of the labour force: unemployed, with the given skill,
+    /// an initial concern and a predisposition `green` drawn from `u ∈ [0, 1)`.
+    pub fn entrant(region: u16, skill: f64, born: i64, concern: f64, u: f64) -> Self {
+        Citizen {
+            region,
+            last_sector: u8::MAX,
+            employer: NONE,
+            skill: skill.clamp(0.0, 1.0) as f32,
+            born: born as i16,
+            concern: concern as f32,
+            green: (0.5 + u) as f32,
+            participant: false,
+        }
+    }
+
     /// Whether the citizen has a job.
     #[inline]
     pub fn employed(&self) -> bool {

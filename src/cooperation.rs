@@ -41,16 +41,19 @@ pub enum Origin {
     GroupCoMember,
     /// Met at an event (temporary geographic proximity).
     Event,
+    /// A leading firm at the centre of the region's business ecosystem.
+    Ecosystem,
 }
 
 impl Origin {
     /// All origins, in order.
-    pub const ALL: [Origin; 5] = [
+    pub const ALL: [Origin; 6] = [
         Origin::Spatial,
         Origin::PartnerOfPartner,
         Origin::ClusterCoMember,
         Origin::GroupCoMember,
         Origin::Event,
+        Origin::Ecosystem,
     ];
 }
 
@@ -250,6 +253,7 @@ struct SearchSpace {
     research_kernel: Vec<f64>,
     cluster_members: Vec<Vec<u32>>,
     group_members: Vec<Vec<u32>>,
+    leading_by_region: Vec<Vec<u32>>,
 }
 
 impl SearchSpace {
@@ -265,6 +269,8 @@ impl SearchSpace {
             }
         }
         let mut group_members = vec![Vec::new(); n_groups];
+        let mut leading_by_region = vec![Vec::new(); n_regions];
+        let leading = m.scenario.firms.leading_firm_size as u32;
         for (i, f) in m.firms.iter().enumerate() {
             by_region[f.region as usize].push(i as u32);
             by_sector[f.sector as usize].push(i as u32);
@@ -275,6 +281,9 @@ impl SearchSpace {
             }
             if f.group != NONE {
                 group_members[f.group as usize].push(i as u32);
+            }
+            if f.employees >= leading {
+                leading_by_region[f.region as usize].push(i as u32);
             }
         }
         let counts: Vec<f64> = by_region.iter().map(|v| v.len() as f64).collect();
@@ -297,6 +306,7 @@ impl SearchSpace {
             research_kernel,
             cluster_members,
             group_members,
+            leading_by_region,
         }
     }
 }
@@ -316,10 +326,19 @@ fn candidate<R: rand::Rng + ?Sized>(
     space: &SearchSpace,
     i: usize,
     network_share: f64,
+    ecosystems: f64,
     rng: &mut R,
 ) -> Option<(usize, Origin, Relation)> {
     let f = &m.firms[i];
     let n_regions = m.territory.len();
+    if ecosystems > 0.0 && rng.random::<f64>() < ecosystems {
+        let centres = &space.leading_by_region[f.region as usize];
+        if let Some(j) = pick(centres, rng)
+            && j != i
+        {
+            return Some((j, Origin::Ecosystem, Relation::Unknown));
+        }
+    }
     if rng.random::<f64>() < network_share {
         let mut options: [Option<Origin>; 3] = [None; 3];
         let mut n = 0;
@@ -396,7 +415,10 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
     };
     for (pos, org) in m.institutions.clusters.iter().enumerate() {
         let mut rng = m.streams.rng(Purpose::Events, ctx.step, u64::from(org.id));
-        let n = poisson(ctx.levers.event_rate * ctx.dt, &mut rng);
+        // Cluster animation is part of the local authority's budget.
+        let shares = &m.institutions.budget_shares[org.region as usize];
+        let animation = crate::governance::relative_share(m, shares, crate::governance::CLUSTER);
+        let n = poisson(ctx.levers.event_rate * animation * ctx.dt, &mut rng);
         for _ in 0..n {
             let mut attendees: Vec<u32> = space.cluster_members[pos]
                 .iter()
@@ -500,9 +522,14 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             };
             let mut out = Vec::new();
             for _ in 0..draws {
-                let Some((j, origin, relation)) =
-                    candidate(m, &space, i, c.network_share, &mut rng)
-                else {
+                let Some((j, origin, relation)) = candidate(
+                    m,
+                    &space,
+                    i,
+                    c.network_share,
+                    lev.business_ecosystems,
+                    &mut rng,
+                ) else {
                     continue;
                 };
                 if m.network.adjacency.linked(i, j) {

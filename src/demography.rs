@@ -25,7 +25,9 @@ pub enum Fate {
     OwnerExit,
     /// A plant closed and moved abroad under globalisation pressure.
     Offshored,
-    /// A plant moved to another region (its staff is let go).
+    /// Closed by a shock, or a declared firm reaching its closing year.
+    Closed,
+    /// A plant moved to another region with its staff.
     Relocated {
         region: u16,
         x: f32,
@@ -52,6 +54,22 @@ pub fn fate<R: rand::Rng + ?Sized>(
 ) -> Fate {
     let f = &m.firms[i];
     let fp = &m.scenario.firms;
+    if f.closing {
+        return Fate::Closed;
+    }
+    if f.declared != NONE {
+        // Declared firms live from their founding to their closing year.
+        let closes = m
+            .declared_closing
+            .get(f.declared as usize)
+            .copied()
+            .unwrap_or(0);
+        return if closes != 0 && ctx.year >= closes {
+            Fate::Closed
+        } else {
+            Fate::Stays
+        };
+    }
     let target = market.targets[i];
     if target == 0 {
         return Fate::Shrunk;
@@ -62,7 +80,7 @@ pub fn fate<R: rand::Rng + ?Sized>(
     // independent SMEs and micro-firms survive.
     let supported = f.ownership == Ownership::Independent && f.employees < 250;
     let support = if supported {
-        1.0 + lev.sme_support * m.institutions.authority_activity[r]
+        crate::governance::sme_support(m, lev.sme_support, r)
     } else {
         1.0
     };
@@ -202,6 +220,16 @@ pub fn new_firm(m: &Model, ctx: &StepContext, id: u32, founding: Founding) -> Fi
         sales: 0.0,
         margin: 0.0,
         mean_skill: skill,
+        intensity: 1.0,
+        material_cost_share: 0.0,
+        exchanged_tonnes: 0.0,
+        water_use: 0.0,
+        virgin_use: 0.0,
+        waste: 0.0,
+        reused: 0.0,
+        declared: NONE,
+        closing: false,
+        disruption: 0.0,
     }
 }
 
@@ -225,4 +253,83 @@ pub fn startup_sector<R: rand::Rng + ?Sized>(
         }
     }
     (N_SECTORS - 1) as u8
+}
+
+/// Where and how a declared firm starts.
+#[derive(Debug, Clone, Copy)]
+pub struct DeclaredStart {
+    /// Index among the scenario's declared firms (label order).
+    pub index: usize,
+    pub id: u32,
+    /// Step of creation.
+    pub born: u32,
+    pub employees: u32,
+    pub productivity: f64,
+}
+
+/// A firm declared by name in the scenario, at its regional centre plus its
+/// offsets, with the sector's centroid profile.
+pub fn declared_firm(
+    s: &crate::scenario::Scenario,
+    territory: &crate::territory::Territory,
+    sectors: &crate::sectors::SectorTable,
+    start: DeclaredStart,
+) -> Option<Firm> {
+    let DeclaredStart {
+        index,
+        id,
+        born,
+        employees,
+        productivity,
+    } = start;
+    let d = s.declared_firms.values().nth(index)?;
+    let sector = crate::scenario::Scenario::sector_index(&d.sector)?;
+    let region = if d.region.is_empty() {
+        0
+    } else {
+        crate::scenario::region_index(&d.region, territory.len() as i64)?
+    };
+    let centre = &territory.regions[region];
+    let ownership = match d.ownership.as_str() {
+        "national_group" => Ownership::NationalGroup,
+        "foreign" => Ownership::Foreign,
+        _ => Ownership::Independent,
+    };
+    Some(Firm {
+        id,
+        sector: sector as u8,
+        region: region as u16,
+        ownership,
+        x: (centre.x + d.dx_km).clamp(0.0, territory.width) as f32,
+        y: (centre.y + d.dy_km).clamp(0.0, territory.height) as f32,
+        group: NONE,
+        employees,
+        productivity,
+        cash: s.firms.initial_cash
+            * s.firms.labour_share
+            * productivity
+            * f64::from(employees.max(1)),
+        knowledge: sectors.knowledge[sector],
+        embeddedness: if ownership == Ownership::Independent {
+            1.0
+        } else {
+            s.firms.initial_embeddedness as f32
+        },
+        cluster: NONE,
+        research: NONE,
+        born,
+        sales: 0.0,
+        margin: 0.0,
+        mean_skill: 0.0,
+        intensity: 1.0,
+        material_cost_share: 0.0,
+        exchanged_tonnes: 0.0,
+        water_use: 0.0,
+        virgin_use: 0.0,
+        waste: 0.0,
+        reused: 0.0,
+        declared: index as u32,
+        closing: false,
+        disruption: 0.0,
+    })
 }

@@ -245,6 +245,16 @@ pub fn populate(
                 sales: 0.0,
                 margin: 0.0,
                 mean_skill: 0.0,
+                intensity: 1.0,
+                material_cost_share: 0.0,
+                exchanged_tonnes: 0.0,
+                water_use: 0.0,
+                virgin_use: 0.0,
+                waste: 0.0,
+                reused: 0.0,
+                declared: NONE,
+                closing: false,
+                disruption: 0.0,
             });
         }
     }
@@ -253,6 +263,26 @@ pub fn populate(
             "initialised {} firms instead of {n_firms}",
             firms.len()
         )));
+    }
+    // Firms declared by name that exist at the start, with their staff.
+    for (index, d) in s.declared_firms.values().enumerate() {
+        if d.founded <= s.run.start_year {
+            let id = firms.len() as u32;
+            let firm = crate::demography::declared_firm(
+                s,
+                territory,
+                sectors,
+                crate::demography::DeclaredStart {
+                    index,
+                    id,
+                    born: 0,
+                    employees: d.employees as u32,
+                    productivity: 1.0,
+                },
+            )
+            .ok_or_else(|| Error::Internal(format!("declared firm {index} could not be placed")))?;
+            firms.push(firm);
+        }
     }
 
     // Citizens: the employees of each firm live in its region; the others
@@ -267,13 +297,16 @@ pub fn populate(
         let base = (s.labour.newcomer_skill_1950 + s.labour.skill_noise * e).clamp(0.0, 1.0);
         let years = (age - p.entry_age) as f64;
         let skill = 1.0 - (1.0 - base) * (1.0 - s.labour.skill_learning).powf(years);
-        Citizen {
-            region: region as u16,
-            last_sector: sector,
-            employer,
-            skill: skill as f32,
-            born: (start - age) as i16,
-        }
+        let mut c = Citizen::entrant(
+            region as u16,
+            skill,
+            start - age,
+            s.citizens.initial_concern,
+            rng.random(),
+        );
+        c.employer = employer;
+        c.last_sector = sector;
+        c
     };
     for f in &firms {
         for _ in 0..f.employees {

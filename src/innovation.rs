@@ -13,7 +13,11 @@
 //! productivity moves towards the sector's (employment-weighted geometric)
 //! mean by a share `diffusion_rate` per year, laggards imitating and
 //! leaders' advantages being imitated away; all productivity grows with the
-//! regime's exogenous technical progress.
+//! regime's exogenous technical progress. With probability equal to the
+//! regime's environmental constraint an innovation is also an
+//! eco-innovation: the firm's material intensity is multiplied by
+//! `1 − min(0.5, Y)`, `Y ~ Exponential(mean = eco_step · (E/10)^−η)` (size
+//! neutral, like productivity gains).
 
 use rand::RngExt;
 use rayon::prelude::*;
@@ -49,7 +53,8 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
     let diffusion = 1.0 - (1.0 - model.scenario.firms.diffusion_rate).powf(ctx.dt);
     let progress = (ctx.levers.technical_progress * ctx.dt).exp();
     let m: &Model = model;
-    let updates: Vec<(f64, Option<Profile>)> = (0..m.firms.len())
+    let eco_share = ctx.levers.environmental_constraint;
+    let updates: Vec<(f64, Option<Profile>, f32)> = (0..m.firms.len())
         .into_par_iter()
         .map(|i| {
             let f = &m.firms[i];
@@ -64,7 +69,14 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
                 .rng(Purpose::Innovation, ctx.step, u64::from(f.id));
             let mut a = f.productivity;
             let mut profile = None;
+            let mut intensity = f.intensity;
             if rng.random::<f64>() < prob {
+                // Under environmental constraints, a share of innovations
+                // also cut the firm's material intensity (eco-innovation).
+                if rng.random::<f64>() < eco_share {
+                    let cut = (p.eco_step / size * -(1.0 - rng.random::<f64>()).ln()).min(0.5);
+                    intensity = (f64::from(intensity) * (1.0 - cut)) as f32;
+                }
                 let u: f64 = rng.random();
                 a *= 1.0 + p.productivity_step / size * -(1.0 - u).ln();
                 let field = rng.random_range(0..N_KNOWLEDGE);
@@ -80,12 +92,13 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
             if mean > 0.0 && a > 0.0 {
                 a *= (mean / a).powf(diffusion);
             }
-            (a * progress, profile)
+            (a * progress, profile, intensity)
         })
         .collect();
     let mut count = 0;
-    for (f, (a, profile)) in model.firms.iter_mut().zip(updates) {
+    for (f, (a, profile, intensity)) in model.firms.iter_mut().zip(updates) {
         f.productivity = a;
+        f.intensity = intensity;
         if let Some(k) = profile {
             f.knowledge = k;
             count += 1;

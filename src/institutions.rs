@@ -45,6 +45,14 @@ pub struct Institutions {
     pub research: Vec<ResearchOrg>,
     /// Research organisations of each region.
     pub research_by_region: Vec<Vec<u32>>,
+    /// Each local authority's budget shares (see [`crate::governance`]).
+    pub budget_shares: Vec<[f64; 5]>,
+    /// Tiers-lieux of each region.
+    pub tiers_lieux: Vec<u32>,
+    /// Mean environmental concern of each region's residents (last step).
+    pub mean_concern: Vec<f64>,
+    /// Share of each region's residents who took part (last step).
+    pub participation: Vec<f64>,
 }
 
 /// What the cluster policy did in a step.
@@ -99,6 +107,10 @@ impl Institutions {
             next_cluster_id: 0,
             research,
             research_by_region,
+            budget_shares: vec![[0.0; 5]; n],
+            tiers_lieux: vec![0; n],
+            mean_concern: vec![s.citizens.initial_concern; n],
+            participation: vec![0.0; n],
         }
     }
 

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::agents::{Citizen, NONE};
 use crate::demography::{self, Fate, Founding};
 use crate::error::{Error, Result};
+use crate::governance;
 use crate::metrics::Tally;
 use crate::model::{Model, StepContext};
 use crate::production::Market;
@@ -171,6 +172,10 @@ pub fn labour_market(
                 dead[i] = true;
                 tally.exits_offshored += 1;
             }
+            Fate::Closed => {
+                dead[i] = true;
+                tally.exits_shock += 1;
+            }
         }
     }
     let mut founders: Vec<(u32, usize)> = Vec::new();
@@ -218,9 +223,23 @@ pub fn labour_market(
         .iter()
         .map(|v| !v.is_empty())
         .collect();
-    let activity = &m.institutions.authority_activity;
+    let n_regions = m.territory.len();
+    let residents = &market.region_residents;
+    let support: Vec<f64> = (0..n_regions)
+        .map(|r| governance::sme_support(m, lev.sme_support, r))
+        .collect();
+    let pollution = governance::perceived_pollution(m, residents);
+    let openness = governance::openness(m, lev.citizen_participation, residents);
+    let density: Vec<f64> = (0..n_regions)
+        .map(|r| governance::tiers_lieux_density(m, r, residents[r]))
+        .collect();
+    let cp = m.scenario.citizens.clone();
+    let concern_rate = 1.0 - (1.0 - cp.concern_adjustment).powf(ctx.dt);
+    let salience = lev.environmental_salience;
+    let mean_concern = &m.institutions.mean_concern;
     let year = ctx.year;
     let own_sector = m.scenario.firms.startup_own_sector;
+    let initial_concern = m.scenario.citizens.initial_concern;
     let flair = |s: f64| 1.0 + lp.entrepreneurial_skill_effect * (s - 0.5);
     let blocks: Vec<(u32, Vec<(u32, u8)>)> = citizens
         .par_chunks_mut(SCREEN_BLOCK)
@@ -229,6 +248,9 @@ pub fn labour_market(
             let screen = m
                 .streams
                 .screening(Purpose::StartupScreen, ctx.step, b as u64);
+            let take_part = m
+                .streams
+                .screening(Purpose::ParticipationScreen, ctx.step, b as u64);
             let mut retired_here = 0;
             let mut starts = Vec::new();
             for (k, c) in chunk.iter_mut().enumerate() {
@@ -237,22 +259,40 @@ pub fn labour_market(
                 if new_year && year - i64::from(c.born) >= pp.retirement_age {
                     let mut rng = m.streams.rng(Purpose::Demography, ctx.step, ci as u64);
                     let e: f64 = rng.sample(StandardNormal);
-                    *c = Citizen {
-                        region: c.region,
-                        last_sector: u8::MAX,
-                        employer: NONE,
-                        skill: (newcomer_skill + lp.skill_noise * e).clamp(0.0, 1.0) as f32,
-                        born: (year - pp.entry_age) as i16,
-                    };
+                    let skill = newcomer_skill + lp.skill_noise * e;
+                    *c = Citizen::entrant(
+                        c.region,
+                        skill,
+                        year - pp.entry_age,
+                        initial_concern,
+                        rng.random(),
+                    );
                     retired = true;
                     retired_here += 1;
                 }
+                // Environmental concern and participation.
+                let r = c.region as usize;
+                let personal = f64::from(c.green)
+                    * (cp.pollution_weight * pollution[r] + (1.0 - cp.pollution_weight) * salience);
+                let target = ((1.0 - cp.neighbour_weight) * personal
+                    + cp.neighbour_weight * mean_concern[r])
+                    .clamp(0.0, 1.0);
+                let concern = f64::from(c.concern) + concern_rate * (target - f64::from(c.concern));
+                c.concern = concern as f32;
+                let p_part = 1.0
+                    - (1.0 - (cp.participation_propensity * concern * openness[r]).clamp(0.0, 1.0))
+                        .powf(ctx.dt);
+                c.participant = take_part[k] < p_part;
                 if is_founder[ci] {
                     continue;
                 }
                 let s = f64::from(c.skill);
-                let r = c.region as usize;
-                let support = 1.0 + lev.sme_support * activity[r];
+                let boost = if c.participant {
+                    1.0 + cp.tiers_lieux_startup_boost * density[r]
+                } else {
+                    1.0
+                };
+                let support = support[r] * boost;
                 let (p_start, known) = if c.employed() {
                     c.skill = (s + learn * (1.0 - s)) as f32;
                     let known = m
@@ -314,6 +354,55 @@ pub fn labour_market(
         created.push((demography::new_firm(model, ctx, id, founding), c));
         tally.entries_startup += 1;
     }
+    let mut declared_targets = Vec::new();
+    if new_year {
+        // Firms declared by name start in their founding year, with a job
+        // seeker of their region as first employee; they then hire towards
+        // their declared size.
+        let mut taken: std::collections::BTreeSet<u32> = startups.iter().map(|s| s.0).collect();
+        for (index, d) in model.scenario.declared_firms.values().enumerate() {
+            if d.founded != ctx.year || d.founded <= model.scenario.run.start_year {
+                continue;
+            }
+            let id = model.next_firm_id + created.len() as u32;
+            let productivity = model.memory.sector_productivity
+                [crate::scenario::Scenario::sector_index(&d.sector).unwrap_or(0)];
+            let Some(firm) = demography::declared_firm(
+                &model.scenario,
+                &model.territory,
+                &model.sectors,
+                demography::DeclaredStart {
+                    index,
+                    id,
+                    born: ctx.step,
+                    employees: 1,
+                    productivity,
+                },
+            ) else {
+                continue;
+            };
+            let founder = model
+                .citizens
+                .iter()
+                .enumerate()
+                .position(|(ci, c)| {
+                    !c.employed() && c.region == firm.region && !taken.contains(&(ci as u32))
+                })
+                .or_else(|| {
+                    model
+                        .citizens
+                        .iter()
+                        .enumerate()
+                        .position(|(ci, c)| !c.employed() && !taken.contains(&(ci as u32)))
+                });
+            if let Some(c) = founder {
+                taken.insert(c as u32);
+                declared_targets.push((created.len(), d.employees as u32));
+                created.push((firm, c as u32));
+                tally.entries_startup += 1;
+            }
+        }
+    }
     model.next_firm_id += created.len() as u32;
 
     // Labour-force growth (entrants beyond replacement), at the start of a year.
@@ -335,13 +424,15 @@ pub fn labour_market(
                     .rng(Purpose::Demography, ctx.step, model.citizens.len() as u64);
             let region = draw_cumulative(&cumulative, rng.random()).unwrap_or(0);
             let e: f64 = rng.sample(StandardNormal);
-            model.citizens.push(Citizen {
-                region: region as u16,
-                last_sector: u8::MAX,
-                employer: NONE,
-                skill: (newcomer_skill + lp.skill_noise * e).clamp(0.0, 1.0) as f32,
-                born: (year - pp.entry_age) as i16,
-            });
+            let skill = newcomer_skill + lp.skill_noise * e;
+            let c = Citizen::entrant(
+                region as u16,
+                skill,
+                year - pp.entry_age,
+                initial_concern,
+                rng.random(),
+            );
+            model.citizens.push(c);
         }
         tally.entrants = tally.retirements + extra as u32;
     }
@@ -353,11 +444,15 @@ pub fn labour_market(
         cit.last_sector = f.sector;
     }
     let mut targets = market.targets.clone();
+    let first_new = targets.len();
     for (f, _) in created {
         model.index_of.push(model.firms.len() as u32);
         model.firms.push(f);
         targets.push(1);
         dead.push(false);
+    }
+    for (k, size) in declared_targets {
+        targets[first_new + k] = size;
     }
 
     // 5. Matching job seekers and vacancies.
@@ -477,6 +572,29 @@ fn matching(
         }
     }
     hires.len() as u32
+}
+
+/// Close at once the firms a shock marked as closing: their employees lose
+/// their jobs and the firms leave before this step's production.
+pub fn close_marked(model: &mut Model, tally: &mut Tally) {
+    let dead: Vec<bool> = model.firms.iter().map(|f| f.closing).collect();
+    let n = dead.iter().filter(|&&d| d).count();
+    if n == 0 {
+        return;
+    }
+    for c in &mut model.citizens {
+        if let Some(i) = model.index_of.get(c.employer as usize).copied()
+            && i != NONE
+            && dead[i as usize]
+        {
+            c.last_sector = model.firms[i as usize].sector;
+            c.employer = NONE;
+            tally.separations += 1;
+        }
+    }
+    tally.exits_shock += n as u32;
+    compact(model, &dead);
+    refresh_workforce(model);
 }
 
 /// Remove dead firms, keeping ids sorted, and drop their ties.

@@ -235,6 +235,7 @@ fn execute(command: Command) -> Result<(), Failure> {
                 for (name, secs) in [
                     ("institutions", t.institutions),
                     ("production", t.production),
+                    ("symbiosis", t.symbiosis),
                     ("innovation", t.innovation),
                     ("cooperation", t.cooperation),
                     ("labour market", t.labour_market),

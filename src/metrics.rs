@@ -12,11 +12,15 @@ use crate::production::Market;
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     pub innovations: u32,
+    pub eco_innovations: u32,
+    pub conflicts: u32,
+    pub exits_shock: u32,
+    pub symbiosis: crate::symbiosis::SymbiosisTotals,
     pub clusters_created: u32,
     pub clusters_dissolved: u32,
     pub ties_formed: u32,
     pub ties_dissolved: u32,
-    pub ties_formed_by_origin: [u32; 5],
+    pub ties_formed_by_origin: [u32; 6],
     pub events: u32,
     pub entries_spinoff: u32,
     pub entries_startup: u32,
@@ -89,6 +93,27 @@ pub struct StepRow {
     pub mean_tie_distance_km: f64,
     pub research_links: u64,
     pub decay_length_km: f64,
+    pub ties_ecosystem_share: f64,
+    pub exits_shock: u32,
+    pub symbiosis_exchanges: u32,
+    pub exchanged_tonnes: f64,
+    pub waste_generated: f64,
+    pub waste_reused: f64,
+    pub waste_reuse_rate: f64,
+    pub virgin_resource_use: f64,
+    pub virgin_resource_per_output: f64,
+    pub water_use: f64,
+    pub co2_emissions: f64,
+    pub citizen_participation_rate: f64,
+    pub tiers_lieux: u64,
+    pub conflicts: u32,
+    pub mean_environmental_concern: f64,
+    pub exchanges_formed: u32,
+    pub exchanges_broken: u32,
+    pub material_cost_share: f64,
+    pub energy_price_index: f64,
+    pub landfill_tax: f64,
+    pub carbon_price: f64,
 }
 
 /// One row of `regions.csv`.
@@ -107,6 +132,11 @@ pub struct RegionRow {
     pub cluster_organisations: u64,
     pub local_authority_activity: f64,
     pub output: f64,
+    pub co2_emissions: f64,
+    pub waste_reused: f64,
+    pub tiers_lieux: u64,
+    pub citizen_participation_rate: f64,
+    pub mean_environmental_concern: f64,
     pub rank: u32,
     pub x_km: f64,
     pub y_km: f64,
@@ -168,7 +198,7 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
     let mut local_ties = vec![0u64; n_regions];
     let mut nonlocal = 0u64;
     let mut dist_sum = 0.0;
-    let mut by_origin = [0u64; 5];
+    let mut by_origin = [0u64; 6];
     for t in &m.network.ties {
         let (Some(i), Some(j)) = (m.index(t.a), m.index(t.b)) else {
             continue;
@@ -194,12 +224,20 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
     let mut region_residents = vec![0u64; n_regions];
     let mut region_unemployed = vec![0u64; n_regions];
     let mut skill_sum = 0.0;
+    let (mut participants, mut concern_sum) = (0u64, 0.0);
     for c in &m.citizens {
         region_residents[c.region as usize] += 1;
         if !c.employed() {
             region_unemployed[c.region as usize] += 1;
         }
         skill_sum += f64::from(c.skill);
+        participants += u64::from(c.participant);
+        concern_sum += f64::from(c.concern);
+    }
+    let sym = &tally.symbiosis;
+    let mut region_reused = vec![0f64; n_regions];
+    for f in &m.firms {
+        region_reused[f.region as usize] += f64::from(f.reused);
     }
     let mut region_clusters = vec![0u64; n_regions];
     for c in &m.institutions.clusters {
@@ -265,6 +303,32 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
         mean_tie_distance_km: ratio(dist_sum, ties_f),
         research_links,
         decay_length_km: ctx.kernel.decay_km,
+        ties_ecosystem_share: share(Origin::Ecosystem),
+        exits_shock: tally.exits_shock,
+        symbiosis_exchanges: sym.exchanges,
+        exchanged_tonnes: sym.exchanged,
+        waste_generated: sym.waste,
+        waste_reused: sym.reused,
+        waste_reuse_rate: ratio(sym.reused, sym.waste),
+        virgin_resource_use: sym.virgin,
+        virgin_resource_per_output: ratio(sym.virgin, market.output),
+        water_use: sym.water,
+        co2_emissions: sym.co2,
+        citizen_participation_rate: ratio(participants as f64, labour_force as f64),
+        tiers_lieux: m
+            .institutions
+            .tiers_lieux
+            .iter()
+            .map(|&x| u64::from(x))
+            .sum(),
+        conflicts: tally.conflicts,
+        mean_environmental_concern: ratio(concern_sum, labour_force as f64),
+        exchanges_formed: sym.formed,
+        exchanges_broken: sym.broken,
+        material_cost_share: ratio(sym.material_cost, market.output),
+        energy_price_index: ctx.energy_factor,
+        landfill_tax: ctx.levers.landfill_tax,
+        carbon_price: ctx.levers.carbon_price,
     };
 
     let regions = (0..n_regions)
@@ -287,8 +351,118 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
                 cluster_organisations: region_clusters[r],
                 local_authority_activity: activity[r],
                 output: region_output[r],
+                co2_emissions: m.region_co2[r],
+                waste_reused: region_reused[r],
+                tiers_lieux: u64::from(m.institutions.tiers_lieux[r]),
+                citizen_participation_rate: m.institutions.participation[r],
+                mean_environmental_concern: m.institutions.mean_concern[r],
             }
         })
         .collect();
-    StepOutput { row, regions }
+    StepOutput {
+        row,
+        regions,
+        events: Vec::new(),
+    }
+}
+
+/// One row of `exchanges.csv`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExchangeRow {
+    pub step: u32,
+    pub year: i64,
+    pub from_firm: u32,
+    pub to_firm: u32,
+    pub material: &'static str,
+    pub tonnes: f64,
+    pub from_label: String,
+    pub to_label: String,
+    pub from_sector: &'static str,
+    pub to_sector: &'static str,
+    pub distance_km: f64,
+}
+
+/// The exchanges that flowed in the step just simulated.
+pub fn exchange_rows(m: &Model, step: u32, year: i64) -> Vec<ExchangeRow> {
+    let label = |i: usize| -> String {
+        let d = m.firms[i].declared as usize;
+        m.declared_labels.get(d).cloned().unwrap_or_default()
+    };
+    m.symbiosis
+        .exchanges
+        .iter()
+        .filter(|e| e.flow > 0.0)
+        .filter_map(|e| {
+            let (i, j) = (m.index(e.from)?, m.index(e.to)?);
+            let (a, b) = (&m.firms[i], &m.firms[j]);
+            Some(ExchangeRow {
+                step,
+                year,
+                from_firm: e.from,
+                to_firm: e.to,
+                material: crate::scenario::MATERIAL_NAMES[e.material as usize],
+                tonnes: e.flow,
+                from_label: label(i),
+                to_label: label(j),
+                from_sector: crate::scenario::SECTOR_NAMES[a.sector as usize],
+                to_sector: crate::scenario::SECTOR_NAMES[b.sector as usize],
+                distance_km: crate::proximity::distance((a.x, a.y), (b.x, b.y)),
+            })
+        })
+        .collect()
+}
+
+/// One row of `firms.csv`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FirmRow {
+    pub year: i64,
+    pub firm_id: u32,
+    pub label: String,
+    pub sector: &'static str,
+    pub region: String,
+    pub employees: u32,
+    pub output: f64,
+    pub water_use: f64,
+    pub virgin_resource_use: f64,
+    pub waste_generated: f64,
+    pub waste_reused: f64,
+    pub exchanged_tonnes: f64,
+    pub ownership: &'static str,
+    pub cluster_member: bool,
+    pub partners: u32,
+    pub productivity: f64,
+}
+
+/// Every living firm at the end of the step just simulated.
+pub fn firm_rows(m: &Model, year: i64) -> Vec<FirmRow> {
+    m.firms
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FirmRow {
+            year,
+            firm_id: f.id,
+            label: m
+                .declared_labels
+                .get(f.declared as usize)
+                .cloned()
+                .unwrap_or_default(),
+            sector: crate::scenario::SECTOR_NAMES[f.sector as usize],
+            region: m.territory.regions[f.region as usize].name.clone(),
+            employees: f.employees,
+            output: f.sales,
+            water_use: f64::from(f.water_use),
+            virgin_resource_use: f64::from(f.virgin_use),
+            waste_generated: f64::from(f.waste),
+            waste_reused: f64::from(f.reused),
+            exchanged_tonnes: f.exchanged_tonnes,
+            ownership: match f.ownership {
+                crate::agents::Ownership::Independent => "independent",
+                crate::agents::Ownership::NationalGroup => "national_group",
+                crate::agents::Ownership::Foreign => "foreign",
+            },
+            cluster_member: f.cluster != NONE,
+            partners: m.network.adjacency.degree(i) as u32,
+            productivity: f.productivity,
+        })
+        .collect()
 }

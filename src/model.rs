@@ -11,10 +11,12 @@ use std::time::Instant;
 use crate::agents::{Citizen, Firm, NONE};
 use crate::cooperation::{self, Network};
 use crate::error::{Error, Result};
+use crate::governance;
 use crate::init;
 use crate::innovation;
 use crate::institutions::{self, ClusterPolicyStep, Institutions};
 use crate::labour;
+use crate::materials::{Prices, Technology};
 use crate::metrics::{self, RegionRow, StepRow, Tally};
 use crate::production::{self, Market};
 use crate::proximity::Kernel;
@@ -22,6 +24,8 @@ use crate::regimes::{self, Regime};
 use crate::rng::Streams;
 use crate::scenario::{N_SECTORS, RegimeParams, Scenario};
 use crate::sectors::SectorTable;
+use crate::shocks::{self, EventRow};
+use crate::symbiosis::{self, Symbiosis};
 use crate::territory::Territory;
 
 /// What holds for the whole of one step.
@@ -38,6 +42,12 @@ pub struct StepContext {
     pub levers: RegimeParams,
     pub kernel: Kernel,
     pub demand_shares: [f64; N_SECTORS],
+    /// Multiplier of energy materials' virgin prices (energy-price shocks).
+    pub energy_factor: f64,
+    /// Material prices in force.
+    pub prices: Prices,
+    /// First step of a calendar year.
+    pub new_year: bool,
 }
 
 /// Aggregates of the previous step that agents react to.
@@ -52,6 +62,8 @@ pub struct Memory {
 pub struct StepOutput {
     pub row: StepRow,
     pub regions: Vec<RegionRow>,
+    /// Shocks that started in this step.
+    pub events: Vec<EventRow>,
 }
 
 /// Wall time spent in each phase of the step, summed over steps.
@@ -59,6 +71,7 @@ pub struct StepOutput {
 pub struct Timings {
     pub institutions: f64,
     pub production: f64,
+    pub symbiosis: f64,
     pub innovation: f64,
     pub cooperation: f64,
     pub labour_market: f64,
@@ -78,7 +91,17 @@ pub struct Model {
     pub(crate) next_firm_id: u32,
     pub citizens: Vec<Citizen>,
     pub network: Network,
+    pub symbiosis: Symbiosis,
     pub institutions: Institutions,
+    pub(crate) technology: Technology,
+    /// Labels of declared firms (index = `Firm::declared`).
+    pub declared_labels: Vec<String>,
+    /// Closing year of each declared firm (0: never).
+    pub(crate) declared_closing: Vec<i64>,
+    /// CO2 emitted by firms of each region in the last step, t/year.
+    pub region_co2: Vec<f64>,
+    /// Material costs of all firms in the last step, output units/year.
+    pub material_cost: f64,
     pub(crate) memory: Memory,
     step: u32,
     timings: Timings,
@@ -92,6 +115,9 @@ impl Model {
         let sectors = SectorTable::new(&scenario);
         let pop = init::populate(&scenario, &streams, &territory, &sectors)?;
         let institutions = Institutions::new(&scenario, &streams, &territory, &sectors);
+        let scenario_for_tech = scenario.clone();
+        let declared_labels: Vec<String> = scenario.declared_firms.keys().cloned().collect();
+        let n_regions = territory.len();
         let next_firm_id = pop.firms.len() as u32;
         let index_of = (0..next_firm_id).collect();
         let mut model = Self {
@@ -104,7 +130,17 @@ impl Model {
             next_firm_id,
             citizens: pop.citizens,
             network: Network::default(),
+            symbiosis: Symbiosis::default(),
             institutions,
+            technology: Technology::new(&scenario_for_tech),
+            declared_closing: scenario_for_tech
+                .declared_firms
+                .values()
+                .map(|d| d.closed)
+                .collect(),
+            declared_labels,
+            region_co2: vec![0.0; n_regions],
+            material_cost: 0.0,
             memory: Memory::default(),
             step: 0,
             timings: Timings::default(),
@@ -151,15 +187,22 @@ impl Model {
         let year = run.start_year + i64::from(self.step / spy);
         let t = year as f64 + f64::from(self.step % spy) * dt;
         let (regime, levers) = regimes::active(&self.scenario.regimes, year);
+        let (energy_factor, demand_factor) = shocks::multipliers(&self.scenario, year);
+        let mut levers = levers.clone();
+        levers.aggregate_demand *= demand_factor;
+        let prices = Prices::new(&self.scenario, &levers, energy_factor);
         StepContext {
             step: self.step,
             year,
             t,
             dt,
             regime,
-            levers: levers.clone(),
-            kernel: Kernel::at(&self.scenario.proximity, levers, t),
+            kernel: Kernel::at(&self.scenario.proximity, &levers, t),
+            levers,
             demand_shares: self.sectors.demand_shares(t),
+            energy_factor,
+            prices,
+            new_year: self.step.is_multiple_of(spy),
         }
     }
 
@@ -179,7 +222,17 @@ impl Model {
             clock = now;
         };
 
-        // 1. Institutions: local authorities, cluster policy.
+        // 0. Shocks starting this year.
+        let events = if ctx.new_year {
+            shocks::start(self, ctx.step, ctx.year)
+        } else {
+            Vec::new()
+        };
+        labour::close_marked(self, &mut tally);
+
+        // 1. Institutions: local authorities and their budgets, cluster
+        //    policy, tiers-lieux.
+        governance::update_budgets(self);
         let s = &self.scenario;
         self.institutions.update_authorities(
             ctx.levers.local_authority_budget,
@@ -202,11 +255,24 @@ impl Model {
         );
         tally.clusters_created = changes.created;
         tally.clusters_dissolved = changes.dissolved;
+        let (_, residents) = production::regional_counts(self);
+        governance::update_tiers_lieux(
+            self,
+            ctx.step,
+            ctx.dt,
+            ctx.levers.tiers_lieux_support,
+            &residents,
+        );
         lap(&mut self.timings.institutions);
 
         // 2. Production: sales, profits and desired employment.
-        let market: Market = production::produce(self, &ctx);
+        let market: Market = production::produce(self, &ctx, &mut tally);
         lap(&mut self.timings.production);
+
+        // 2b. Material flows and industrial symbiosis.
+        tally.symbiosis = symbiosis::exchange_step(self, &ctx, &ctx.prices);
+        self.material_cost = tally.symbiosis.material_cost;
+        lap(&mut self.timings.symbiosis);
 
         // 3. Innovation and productivity.
         tally.innovations = innovation::innovate(self, &ctx);
@@ -221,7 +287,9 @@ impl Model {
         lap(&mut self.timings.labour_market);
 
         // 6. Statistics and memory for the next step.
-        let out = metrics::collect(self, &ctx, &market, &tally);
+        governance::regional_opinion(self);
+        let mut out = metrics::collect(self, &ctx, &market, &tally);
+        out.events = events;
         self.memory = production::remember(self);
         lap(&mut self.timings.statistics);
         self.step += 1;

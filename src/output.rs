@@ -16,8 +16,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::metrics;
 use crate::model::{Model, StepOutput};
 use crate::scenario::ResolvedScenario;
+use crate::shocks;
 
 /// A run folder being written.
 pub struct RunFolder {
@@ -144,6 +146,16 @@ impl CsvSink {
         })
     }
 
+    /// Write only a header (for a file that has no rows).
+    pub fn write_header(&mut self, columns: &[&str]) -> Result<()> {
+        self.writer
+            .write_record(columns)
+            .map_err(|source| Error::Csv {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
     /// Flush to disk.
     pub fn finish(mut self) -> Result<()> {
         self.writer.flush().map_err(|e| Error::io(&self.path, e))?;
@@ -240,20 +252,62 @@ pub fn run_to_folder(
     } else {
         None
     };
+    let mut exchanges = if scenario.output.exchanges {
+        Some(CsvSink::create(folder.file("exchanges.csv"))?)
+    } else {
+        None
+    };
+    let snapshots = &scenario.output.firm_snapshot_years;
+    let mut firms = if snapshots.is_empty() {
+        None
+    } else {
+        Some(CsvSink::create(folder.file("firms.csv"))?)
+    };
+    let mut events = CsvSink::create(folder.file("events.csv"))?;
+    let mut log = Vec::new();
+    let mut indicators = Vec::new();
     let total = model.total_steps();
+    let spy = scenario.run.steps_per_year as u32;
     while !model.is_done() {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled {
                 step: model.steps_done(),
             });
         }
-        let StepOutput { row, regions: rows } = model.step()?;
+        let StepOutput {
+            row,
+            regions: rows,
+            events: shocks,
+        } = model.step()?;
         series.write(&row)?;
         if let Some(sink) = regions.as_mut() {
             for r in &rows {
                 sink.write(r)?;
             }
         }
+        if let Some(sink) = exchanges.as_mut() {
+            for r in metrics::exchange_rows(&model, row.step, row.year) {
+                sink.write(&r)?;
+            }
+        }
+        let last_of_year = (row.step + 1).is_multiple_of(spy);
+        if let Some(sink) = firms.as_mut()
+            && last_of_year
+            && snapshots.contains(&row.year)
+        {
+            for r in metrics::firm_rows(&model, row.year) {
+                sink.write(&r)?;
+            }
+        }
+        for e in &shocks {
+            events.write(e)?;
+        }
+        log.extend(shocks);
+        indicators.push((
+            row.step,
+            row.year,
+            vec![row.exchanged_tonnes, row.employment as f64],
+        ));
         progress.step_done(model.steps_done(), total, row.year);
     }
     series.finish()?;
@@ -262,6 +316,40 @@ pub fn run_to_folder(
         sink.finish()?;
         files.push("regions.csv");
     }
+    if let Some(sink) = exchanges {
+        sink.finish()?;
+        files.push("exchanges.csv");
+    }
+    if let Some(sink) = firms {
+        sink.finish()?;
+        files.push("firms.csv");
+    }
+    if log.is_empty() {
+        events.write_header(&["step", "year", "kind", "subject", "value"])?;
+    }
+    events.finish()?;
+    files.push("events.csv");
+    let mut resilience = CsvSink::create(folder.file("resilience.csv"))?;
+    let rows = shocks::resilience(&log, &indicators, &["exchanged_tonnes", "employment"]);
+    if rows.is_empty() {
+        resilience.write_header(&[
+            "year",
+            "kind",
+            "subject",
+            "indicator",
+            "before",
+            "trough",
+            "trough_year",
+            "loss",
+            "recovered",
+            "recovery_years",
+        ])?;
+    }
+    for r in &rows {
+        resilience.write(r)?;
+    }
+    resilience.finish()?;
+    files.push("resilience.csv");
     files.push("manifest.json");
     let wall_seconds = started.elapsed().as_secs_f64();
     let manifest = Manifest {

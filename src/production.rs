@@ -23,6 +23,7 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
 use crate::agents::{Ownership, SizeClass};
+use crate::metrics::Tally;
 use crate::model::{Memory, Model, StepContext};
 use crate::rng::Purpose;
 use crate::scenario::N_SECTORS;
@@ -115,7 +116,7 @@ pub fn efficiency(
 
 /// Run the market of a step: update sales, margins and cash of every firm
 /// and return desired employment.
-pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
+pub fn produce(model: &mut Model, ctx: &StepContext, tally: &mut Tally) -> Market {
     let s = &model.scenario;
     let lev = &ctx.levers;
     let (region_employment, region_residents) = regional_counts(model);
@@ -149,6 +150,8 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
         .collect();
     let leading = s.firms.leading_firm_size as u32;
     let phi = s.firms.competition;
+    let concern = &model.institutions.mean_concern;
+    let participation = &model.institutions.participation;
     let sectors = &model.sectors;
 
     // Efficiency and market weight of every firm.
@@ -174,8 +177,12 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
             if f.employees < leading {
                 premium += lev.growth_pole_pull * pull[r * N_SECTORS + sec];
             }
+            if sectors.short_chain[sec] {
+                premium += s.citizens.short_chain_premium * concern[r];
+            }
             let env = (1.0 - lev.environmental_constraint * sectors.pollution[sec]).max(0.0);
-            let z = a * (1.0 + premium) * env / cost[r];
+            let materials = 1.0 - f64::from(f.material_cost_share).min(0.9);
+            let z = a * (1.0 + premium) * env * materials / cost[r];
             (a, z.powf(phi) * f64::from(f.employees))
         })
         .collect();
@@ -198,8 +205,10 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
         .filter(|&k| weight_sum[k] > 0.0)
         .map(|k| sector_demand[k])
         .sum();
+    // Wages share value added: output net of last step's material costs.
+    let value_added = (output - model.material_cost).max(0.0);
     let wage = if total_emp > 0.0 {
-        s.firms.labour_share * output / total_emp
+        s.firms.labour_share * value_added / total_emp
     } else {
         s.firms.labour_share
     };
@@ -209,7 +218,10 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
     let adjust = 1.0 - (1.0 - fp.adjustment_speed).powf(dt);
     let streams = &model.streams;
     let step = ctx.step;
-    let plans: Vec<(u32, u32)> = model
+    let declared = &model.technology.declared;
+    let cit = &s.citizens;
+    let polluting = &sectors.pollution;
+    let plans: Vec<(u32, u32, bool)> = model
         .firms
         .par_iter_mut()
         .zip(pre.par_iter())
@@ -232,8 +244,12 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
             };
             let mut rng = streams.rng(Purpose::Growth, step, u64::from(f.id));
             let priority: u32 = rng.random();
+            if let Some(d) = declared.get(f.declared as usize) {
+                // A declared firm keeps its declared size.
+                return (d.employees as u32, priority, false);
+            }
             if f.employees == 0 || a <= 0.0 {
-                return (0, priority);
+                return (0, priority, false);
             }
             let desired = (sales / a).max(1e-9);
             let shock: f64 = rng.sample(StandardNormal);
@@ -246,10 +262,27 @@ pub fn produce(model: &mut Model, ctx: &StepContext) -> Market {
                 } else {
                     0.0
                 };
-            (rounded.min(f64::from(u32::MAX / 2)) as u32, priority)
+            let mut target = rounded.min(f64::from(u32::MAX / 2)) as u32;
+            // Citizens may oppose the expansion of a polluting plant near them.
+            let r = f.region as usize;
+            let mut conflict = false;
+            if target > f.employees && polluting[sec] >= cit.conflict_pollution_threshold {
+                let p = cit.conflict_propensity * concern[r] * participation[r] * polluting[sec];
+                if rng.random::<f64>() < p {
+                    target = f.employees;
+                    conflict = true;
+                }
+            }
+            (target, priority, conflict)
         })
         .collect();
-    let (targets, hiring_priority) = plans.into_iter().unzip();
+    let mut targets = Vec::with_capacity(plans.len());
+    let mut hiring_priority = Vec::with_capacity(plans.len());
+    for (t, p, conflict) in plans {
+        targets.push(t);
+        hiring_priority.push(p);
+        tally.conflicts += u32::from(conflict);
+    }
 
     Market {
         wage,

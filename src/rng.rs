@@ -58,9 +58,17 @@ pub enum Purpose {
     ClusterMembership,
     /// Relocation target of a plant.
     Relocation,
+    /// A firm's search for receivers of its by-products.
+    SymbiosisSearch,
+    /// Life events of an exchange (agent = exchange id).
+    Exchange,
+    /// Screening uniforms of citizens' participation (agent = block).
+    ParticipationScreen,
+    /// Tiers-lieux of a region (agent = region).
+    TiersLieux,
 }
 
-const N_PURPOSES: usize = Purpose::Relocation as usize + 1;
+const N_PURPOSES: usize = Purpose::TiersLieux as usize + 1;
 
 /// Agents per block of screening uniforms: one ChaCha refill (64 words)
 /// gives one 64-bit uniform to each of 32 agents.

@@ -32,6 +32,7 @@ pub struct SectorTable {
     /// Sectors with complementarity 1 to each sector.
     pub complements: [Vec<usize>; N_SECTORS],
     pub rural: [bool; N_SECTORS],
+    pub short_chain: [bool; N_SECTORS],
     pub pollution: [f64; N_SECTORS],
     pub exposure: [f64; N_SECTORS],
     pub size_tail: [f64; N_SECTORS],
@@ -81,6 +82,7 @@ impl SectorTable {
             complementarity,
             complements,
             rural: std::array::from_fn(|i| all[i].rural),
+            short_chain: std::array::from_fn(|i| all[i].short_chain),
             pollution: std::array::from_fn(|i| all[i].pollution_intensity),
             exposure: std::array::from_fn(|i| all[i].globalisation_exposure),
             size_tail: std::array::from_fn(|i| all[i].size_tail),

@@ -275,6 +275,18 @@ fn merge(
         } else {
             format!("{prefix}.{key}")
         };
+        if !base.contains_key(&key)
+            && let Some(entry) = open_entry(prefix)?
+        {
+            if !valid_entry_name(&key) {
+                return Err(Error::scenario(
+                    origin,
+                    &path,
+                    "names of entries may only use letters, digits, `_` and `-`",
+                ));
+            }
+            base.insert(key.clone(), entry);
+        }
         let Some(slot) = base.get_mut(&key) else {
             return Err(unknown_key(origin, &path, &key, base));
         };
@@ -296,6 +308,26 @@ fn merge(
         }
     }
     Ok(())
+}
+
+/// Tables whose keys are names chosen by the scenario (`[shocks.<name>]`,
+/// `[declared_firms.<label>]`): a new name starts from the entry's defaults.
+fn open_entry(prefix: &str) -> Result<Option<toml::Value>> {
+    let value = match prefix {
+        "shocks" => toml::Value::try_from(super::Shock::default()),
+        "declared_firms" => toml::Value::try_from(super::DeclaredFirm::default()),
+        _ => return Ok(None),
+    };
+    value
+        .map(Some)
+        .map_err(|e| Error::Internal(format!("entry defaults: {e}")))
+}
+
+fn valid_entry_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Give `value` the type of `default`, converting integers to floats where

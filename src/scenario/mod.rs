@@ -8,7 +8,10 @@
 
 mod load;
 pub mod params;
+pub mod transition;
 mod validate;
+
+pub use validate::region_index;
 
 pub use load::{Override, ResolvedScenario, load, parse_override, resolve_str};
 
@@ -17,7 +20,13 @@ pub fn defaults_value() -> crate::Result<toml::Value> {
     load::defaults_table().map(toml::Value::Table)
 }
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+pub use transition::{
+    BudgetShares, CitizenParams, DeclaredFirm, GovernanceParams, MATERIAL_NAMES, MaterialParams,
+    Materials, N_MATERIALS, PerMaterial, Shock, SymbiosisParams,
+};
 
 /// The sector classification of the model, in the order used everywhere
 /// (sector index = position in this list).
@@ -59,7 +68,7 @@ pub const N_KNOWLEDGE: usize = KNOWLEDGE_FIELDS.len();
 pub const REGIME_NAMES: [&str; 4] = ["large_firm", "decentralisation", "clusters", "transition"];
 
 /// A complete, validated scenario.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub run: RunParams,
@@ -73,7 +82,38 @@ pub struct Scenario {
     pub institutions: InstitutionParams,
     pub sectors: Sectors,
     pub regimes: Regimes,
+    pub materials: Materials,
+    pub symbiosis: SymbiosisParams,
+    pub citizens: CitizenParams,
+    pub governance: GovernanceParams,
+    pub shocks: BTreeMap<String, Shock>,
+    pub declared_firms: BTreeMap<String, DeclaredFirm>,
     pub output: OutputParams,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            run: RunParams::default(),
+            territory: TerritoryParams::default(),
+            population: PopulationParams::default(),
+            firms: FirmParams::default(),
+            labour: LabourParams::default(),
+            proximity: ProximityParams::default(),
+            cooperation: CooperationParams::default(),
+            innovation: InnovationParams::default(),
+            institutions: InstitutionParams::default(),
+            sectors: Sectors::default(),
+            regimes: Regimes::default(),
+            materials: Materials::default(),
+            symbiosis: SymbiosisParams::default(),
+            citizens: CitizenParams::default(),
+            governance: GovernanceParams::default(),
+            shocks: transition::default_shocks(),
+            declared_firms: BTreeMap::new(),
+            output: OutputParams::default(),
+        }
+    }
 }
 
 /// `[run]`: time frame and master seed.
@@ -355,6 +395,7 @@ pub struct InnovationParams {
     pub research_gain: f64,
     pub profile_mutation: f64,
     pub absorptive_skill_effect: f64,
+    pub eco_step: f64,
 }
 
 impl Default for InnovationParams {
@@ -368,6 +409,7 @@ impl Default for InnovationParams {
             research_gain: 1.0,
             profile_mutation: 0.05,
             absorptive_skill_effect: 1.0,
+            eco_step: 0.05,
         }
     }
 }
@@ -417,6 +459,10 @@ pub struct SectorParams {
     pub rural: bool,
     pub pollution_intensity: f64,
     pub globalisation_exposure: f64,
+    pub short_chain: bool,
+    pub process_co2: f64,
+    pub inputs: PerMaterial,
+    pub byproducts: PerMaterial,
 }
 
 /// `[sectors]`: one table per sector of [`SECTOR_NAMES`].
@@ -479,144 +525,237 @@ fn sector(
         rural,
         pollution_intensity,
         globalisation_exposure,
+        short_chain: false,
+        process_co2: 0.0,
+        inputs: PerMaterial::default(),
+        byproducts: PerMaterial::default(),
     }
+}
+
+/// Add a sector's material technology: CO2 of the process per output unit,
+/// inputs and by-products in tonnes per output unit (order of
+/// [`MATERIAL_NAMES`]), and whether it sells through short supply chains.
+fn with_technology(
+    mut s: SectorParams,
+    short_chain: bool,
+    process_co2: f64,
+    inputs: [f64; N_MATERIALS],
+    byproducts: [f64; N_MATERIALS],
+) -> SectorParams {
+    s.short_chain = short_chain;
+    s.process_co2 = process_co2;
+    s.inputs = PerMaterial::from_array(inputs);
+    s.byproducts = PerMaterial::from_array(byproducts);
+    s
 }
 
 impl Default for Sectors {
     fn default() -> Self {
         // knowledge: biology, chemistry, materials, mechanics, electronics, energy, craft, organisation
         Self {
-            agriculture: sector(
-                0.40,
-                0.22,
-                0.03,
-                2.2,
-                [0.6, 0.1, 0.0, 0.1, 0.0, 0.0, 0.2, 0.0],
-                &["agrifood", "environmental_services"],
+            agriculture: with_technology(
+                sector(
+                    0.40,
+                    0.22,
+                    0.03,
+                    2.2,
+                    [0.6, 0.1, 0.0, 0.1, 0.0, 0.0, 0.2, 0.0],
+                    &["agrifood", "environmental_services"],
+                    true,
+                    0.3,
+                    0.3,
+                ),
+                true,
+                2.0,
+                [200.0, 0.0, 0.0, 0.0, 20.0, 5.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0],
+            ),
+            agrifood: with_technology(
+                sector(
+                    0.05,
+                    0.05,
+                    0.04,
+                    1.1,
+                    [0.45, 0.2, 0.0, 0.1, 0.0, 0.0, 0.15, 0.1],
+                    &["agriculture", "mechanical", "services"],
+                    false,
+                    0.2,
+                    0.4,
+                ),
                 true,
                 0.3,
-                0.3,
+                [50.0, 10.0, 0.5, 0.0, 10.0, 0.0, 0.0],
+                [40.0, 0.0, 0.0, 0.0, 4.0, 3.0, 0.0],
             ),
-            agrifood: sector(
-                0.05,
-                0.05,
-                0.04,
-                1.1,
-                [0.45, 0.2, 0.0, 0.1, 0.0, 0.0, 0.15, 0.1],
-                &["agriculture", "mechanical", "services"],
-                false,
-                0.2,
-                0.4,
-            ),
-            textiles: sector(
-                0.05,
-                0.07,
-                0.005,
-                1.0,
-                [0.05, 0.15, 0.3, 0.1, 0.0, 0.0, 0.35, 0.05],
-                &["chemicals", "services"],
+            textiles: with_technology(
+                sector(
+                    0.05,
+                    0.07,
+                    0.005,
+                    1.0,
+                    [0.05, 0.15, 0.3, 0.1, 0.0, 0.0, 0.35, 0.05],
+                    &["chemicals", "services"],
+                    false,
+                    0.3,
+                    1.5,
+                ),
                 false,
                 0.3,
-                1.5,
+                [60.0, 10.0, 0.3, 0.0, 0.0, 0.0, 0.0],
+                [50.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0],
             ),
-            chemicals: sector(
-                0.01,
-                0.03,
-                0.025,
-                0.8,
-                [0.05, 0.6, 0.15, 0.05, 0.0, 0.1, 0.0, 0.05],
-                &["pharma", "energy", "textiles", "metals"],
+            chemicals: with_technology(
+                sector(
+                    0.01,
+                    0.03,
+                    0.025,
+                    0.8,
+                    [0.05, 0.6, 0.15, 0.05, 0.0, 0.1, 0.0, 0.05],
+                    &["pharma", "energy", "textiles", "metals"],
+                    false,
+                    0.8,
+                    0.8,
+                ),
                 false,
-                0.8,
-                0.8,
+                2.0,
+                [150.0, 20.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+                [120.0, 20.0, 3.0, 0.0, 0.0, 3.0, 0.0],
             ),
-            metals: sector(
-                0.015,
-                0.05,
-                0.01,
-                0.75,
-                [0.0, 0.1, 0.55, 0.2, 0.0, 0.1, 0.05, 0.0],
-                &["mechanical", "energy", "construction"],
+            metals: with_technology(
+                sector(
+                    0.015,
+                    0.05,
+                    0.01,
+                    0.75,
+                    [0.0, 0.1, 0.55, 0.2, 0.0, 0.1, 0.05, 0.0],
+                    &["mechanical", "energy", "construction"],
+                    false,
+                    0.9,
+                    1.2,
+                ),
                 false,
-                0.9,
-                1.2,
+                4.0,
+                [80.0, 10.0, 1.0, 0.0, 0.0, 0.0, 3.0],
+                [60.0, 40.0, 0.0, 6.0, 0.0, 0.0, 0.5],
             ),
-            mechanical: sector(
-                0.04,
-                0.08,
-                0.05,
-                0.8,
-                [0.0, 0.0, 0.2, 0.55, 0.1, 0.05, 0.05, 0.05],
-                &["metals", "electronics", "agrifood"],
+            mechanical: with_technology(
+                sector(
+                    0.04,
+                    0.08,
+                    0.05,
+                    0.8,
+                    [0.0, 0.0, 0.2, 0.55, 0.1, 0.05, 0.05, 0.05],
+                    &["metals", "electronics", "agrifood"],
+                    false,
+                    0.3,
+                    1.0,
+                ),
+                false,
+                0.2,
+                [10.0, 5.0, 0.2, 0.0, 0.0, 0.0, 0.5],
+                [8.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.8],
+            ),
+            electronics: with_technology(
+                sector(
+                    0.005,
+                    0.02,
+                    0.04,
+                    0.8,
+                    [0.0, 0.05, 0.1, 0.1, 0.6, 0.0, 0.0, 0.15],
+                    &["mechanical", "services", "energy"],
+                    false,
+                    0.2,
+                    1.2,
+                ),
+                false,
+                0.1,
+                [15.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [12.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1],
+            ),
+            pharma: with_technology(
+                sector(
+                    0.003,
+                    0.01,
+                    0.02,
+                    0.8,
+                    [0.4, 0.45, 0.0, 0.0, 0.05, 0.0, 0.0, 0.1],
+                    &["chemicals", "environmental_services"],
+                    false,
+                    0.4,
+                    0.6,
+                ),
                 false,
                 0.3,
-                1.0,
+                [100.0, 20.0, 0.2, 0.0, 0.0, 0.0, 0.0],
+                [80.0, 0.0, 0.0, 0.0, 5.0, 0.0, 0.0],
             ),
-            electronics: sector(
-                0.005,
-                0.02,
-                0.04,
+            energy: with_technology(
+                sector(
+                    0.002,
+                    0.03,
+                    0.02,
+                    0.7,
+                    [0.0, 0.1, 0.1, 0.2, 0.1, 0.5, 0.0, 0.0],
+                    &["chemicals", "metals", "environmental_services"],
+                    false,
+                    1.0,
+                    0.2,
+                ),
+                false,
+                10.0,
+                [400.0, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0],
+                [100.0, 200.0, 0.0, 10.0, 0.0, 0.0, 0.0],
+            ),
+            construction: with_technology(
+                sector(
+                    0.10,
+                    0.09,
+                    0.08,
+                    1.2,
+                    [0.0, 0.05, 0.35, 0.2, 0.0, 0.05, 0.3, 0.05],
+                    &["metals", "services", "environmental_services"],
+                    false,
+                    0.5,
+                    0.1,
+                ),
+                false,
                 0.8,
-                [0.0, 0.05, 0.1, 0.1, 0.6, 0.0, 0.0, 0.15],
-                &["mechanical", "services", "energy"],
-                false,
-                0.2,
-                1.2,
+                [10.0, 0.0, 0.3, 30.0, 0.0, 2.0, 1.0],
+                [0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 2.0],
             ),
-            pharma: sector(
-                0.003,
-                0.01,
-                0.02,
-                0.8,
-                [0.4, 0.45, 0.0, 0.0, 0.05, 0.0, 0.0, 0.1],
-                &["chemicals", "environmental_services"],
+            services: with_technology(
+                sector(
+                    0.32,
+                    0.34,
+                    0.65,
+                    1.15,
+                    [0.0, 0.0, 0.0, 0.0, 0.15, 0.0, 0.15, 0.7],
+                    &["electronics", "construction"],
+                    false,
+                    0.05,
+                    0.2,
+                ),
                 false,
-                0.4,
-                0.6,
+                0.05,
+                [3.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [2.0, 0.0, 0.0, 0.0, 1.0, 0.2, 0.0],
             ),
-            energy: sector(
-                0.002,
-                0.03,
-                0.02,
-                0.7,
-                [0.0, 0.1, 0.1, 0.2, 0.1, 0.5, 0.0, 0.0],
-                &["chemicals", "metals", "environmental_services"],
-                false,
-                1.0,
-                0.2,
-            ),
-            construction: sector(
-                0.10,
-                0.09,
-                0.08,
-                1.2,
-                [0.0, 0.05, 0.35, 0.2, 0.0, 0.05, 0.3, 0.05],
-                &["metals", "services", "environmental_services"],
+            environmental_services: with_technology(
+                sector(
+                    0.005,
+                    0.01,
+                    0.03,
+                    1.0,
+                    [0.25, 0.25, 0.15, 0.1, 0.0, 0.1, 0.0, 0.15],
+                    &["agriculture", "energy", "construction", "chemicals"],
+                    false,
+                    0.2,
+                    0.1,
+                ),
                 false,
                 0.5,
-                0.1,
-            ),
-            services: sector(
-                0.32,
-                0.34,
-                0.65,
-                1.15,
-                [0.0, 0.0, 0.0, 0.0, 0.15, 0.0, 0.15, 0.7],
-                &["electronics", "construction"],
-                false,
-                0.05,
-                0.2,
-            ),
-            environmental_services: sector(
-                0.005,
-                0.01,
-                0.03,
-                1.0,
-                [0.25, 0.25, 0.15, 0.1, 0.0, 0.1, 0.0, 0.15],
-                &["agriculture", "energy", "construction", "chemicals"],
-                false,
-                0.2,
-                0.1,
+                [20.0, 10.0, 0.0, 0.0, 5.0, 10.0, 0.0],
+                [15.0, 5.0, 0.0, 0.0, 5.0, 3.0, 0.0],
             ),
         }
     }
@@ -649,6 +788,15 @@ pub struct RegimeParams {
     pub distance_cost: f64,
     pub open_innovation: f64,
     pub environmental_constraint: f64,
+    pub virgin_price_index: f64,
+    pub disposal_cost_index: f64,
+    pub landfill_tax: f64,
+    pub carbon_price: f64,
+    pub symbiosis_facilitation: f64,
+    pub environmental_salience: f64,
+    pub citizen_participation: f64,
+    pub tiers_lieux_support: f64,
+    pub business_ecosystems: f64,
 }
 
 /// `[regimes]`: the four regimes and their levers.
@@ -698,6 +846,15 @@ impl Default for Regimes {
             distance_cost: 1.0,
             open_innovation: 0.01,
             environmental_constraint: 0.0,
+            virgin_price_index: 1.0,
+            disposal_cost_index: 1.0,
+            landfill_tax: 0.0,
+            carbon_price: 0.0,
+            symbiosis_facilitation: 0.0,
+            environmental_salience: 0.05,
+            citizen_participation: 0.0,
+            tiers_lieux_support: 0.0,
+            business_ecosystems: 0.0,
         };
         let decentralisation = RegimeParams {
             start: 1973,
@@ -718,6 +875,7 @@ impl Default for Regimes {
             weight_organised: 2.0,
             open_innovation: 0.03,
             environmental_constraint: 0.05,
+            environmental_salience: 0.15,
             ..large_firm.clone()
         };
         let clusters = RegimeParams {
@@ -737,6 +895,13 @@ impl Default for Regimes {
             weight_organised: 6.0,
             open_innovation: 0.1,
             environmental_constraint: 0.1,
+            disposal_cost_index: 1.3,
+            landfill_tax: 0.001,
+            carbon_price: 0.001,
+            symbiosis_facilitation: 0.05,
+            environmental_salience: 0.3,
+            citizen_participation: 0.05,
+            business_ecosystems: 0.1,
             ..decentralisation.clone()
         };
         let transition = RegimeParams {
@@ -750,6 +915,15 @@ impl Default for Regimes {
             weight_organised: 6.5,
             open_innovation: 0.15,
             environmental_constraint: 0.5,
+            virgin_price_index: 1.5,
+            disposal_cost_index: 2.0,
+            landfill_tax: 0.008,
+            carbon_price: 0.008,
+            symbiosis_facilitation: 0.6,
+            environmental_salience: 0.7,
+            citizen_participation: 0.4,
+            tiers_lieux_support: 1.0,
+            business_ecosystems: 0.3,
             ..clusters.clone()
         };
         Self {
@@ -766,11 +940,17 @@ impl Default for Regimes {
 #[serde(deny_unknown_fields)]
 pub struct OutputParams {
     pub regions: bool,
+    pub exchanges: bool,
+    pub firm_snapshot_years: Vec<i64>,
 }
 
 impl Default for OutputParams {
     fn default() -> Self {
-        Self { regions: true }
+        Self {
+            regions: true,
+            exchanges: true,
+            firm_snapshot_years: Vec::new(),
+        }
     }
 }
 

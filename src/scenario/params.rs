@@ -141,6 +141,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("innovation.research_gain", "knowledge", 0.0, 10.0, "Weight of a research-organisation link relative to a firm tie."),
     p("innovation.profile_mutation", "share", 0.0, 1.0, "How far an innovation moves the firm's knowledge profile towards a random field."),
     p("innovation.absorptive_skill_effect", "elasticity", 0.0, 1.5, "Absorptive capacity = 1 + effect × (mean employee skill − 0.5)."),
+    p("innovation.eco_step", "share", 0.0, 1.0, "Mean reduction of a firm's material intensity by an eco-innovation (a share environmental_constraint of innovations are eco-innovations)."),
     // institutions
     p("institutions.authority_adjustment", "1/year", 0.0, 1.0, "Speed at which local authorities' activity approaches the regime's budget."),
     p("institutions.cluster_min_firms", "firms", 2.0, 100_000.0, "Co-located firms of a sector a region needs to be eligible for a cluster organisation."),
@@ -161,6 +162,10 @@ pub const PARAMS: &[ParamSpec] = &[
     p("sectors.*.rural", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Firms spread over the rural area instead of the urban core."),
     p("sectors.*.pollution_intensity", "index (0–1)", 0.0, 1.0, "Exposure to the environmental constraint lever."),
     p("sectors.*.globalisation_exposure", "multiplier", 0.0, 5.0, "Multiplier of globalisation pressure on the sector's plants."),
+    p("sectors.*.short_chain", "boolean", NOT_NUMERIC, NOT_NUMERIC, "The sector sells through short supply chains that concerned citizens favour."),
+    p("sectors.*.process_co2", "t CO2/output unit", 0.0, 1000.0, "Process emissions per output unit, besides those of virgin inputs and disposal."),
+    p("sectors.*.inputs.*", "t/output unit", 0.0, 1.0e6, "Material needs per output unit (water, heat, gas, gypsum, biomass, sludge, scrap)."),
+    p("sectors.*.byproducts.*", "t/output unit", 0.0, 1.0e6, "By-products released per output unit, by material."),
     // regimes
     p("regimes.*.start", "year", 1800.0, 2200.0, "First year of the regime; starts are ordered and within the run."),
     p("regimes.*.aggregate_demand", "ratio", 0.3, 2.0, "Final demand relative to the output of the whole labour force at the current mean efficiency."),
@@ -184,8 +189,86 @@ pub const PARAMS: &[ParamSpec] = &[
     p("regimes.*.distance_cost", "multiplier", 0.01, 100.0, "Multiplier of distance in geographic proximity (cost of distance)."),
     p("regimes.*.open_innovation", "1/year", 0.0, 1.0, "Probability per year that a firm without a research link seeks one."),
     p("regimes.*.environmental_constraint", "share", 0.0, 1.0, "Competitiveness penalty per unit of a sector's pollution intensity."),
+    p("regimes.*.virgin_price_index", "multiplier", 0.1, 10.0, "Multiplier of every material's virgin price (resource scarcity, water pricing)."),
+    p("regimes.*.disposal_cost_index", "multiplier", 0.1, 10.0, "Multiplier of every material's disposal cost (stricter discharge and landfill rules)."),
+    p("regimes.*.landfill_tax", "output units/t", 0.0, 1.0, "Tax on each tonne of solid by-product disposed of."),
+    p("regimes.*.carbon_price", "output units/t CO2", 0.0, 1.0, "Price of each tonne of CO2 emitted."),
+    p("regimes.*.symbiosis_facilitation", "share", 0.0, 1.0, "National symbiosis facilitation (coordinators, programmes): lowers transaction costs and raises the search for partners."),
+    p("regimes.*.environmental_salience", "share", 0.0, 1.0, "Salience of environmental issues in public debate, which citizens' concern tends to."),
+    p("regimes.*.citizen_participation", "share", 0.0, 1.0, "Openness of local governance to citizens (consultations, forums): scales participation."),
+    p("regimes.*.tiers_lieux_support", "1/year", 0.0, 10.0, "Tiers-lieux created per year per unit of a region's tiers-lieux budget."),
+    p("regimes.*.business_ecosystems", "share", 0.0, 1.0, "Share of partner candidates drawn among the leading firms (ecosystem centres) of the region."),
+    // materials
+    p("materials.*.virgin_price", "output units/t", 0.0, 10.0, "Price of a tonne of virgin input (before energy-price shocks)."),
+    p("materials.*.disposal_cost", "output units/t", 0.0, 10.0, "Cost of disposing of a tonne of by-product (landfill, discharge, treatment), before the landfill tax."),
+    p("materials.*.transport_cost", "output units/(t·km)", 0.0, 1.0, "Cost of moving a tonne of by-product one km to a receiver."),
+    p("materials.*.treatment_cost", "output units/t", 0.0, 10.0, "Cost of preparing a tonne of by-product for reuse."),
+    p("materials.*.co2_virgin", "t CO2/t", 0.0, 100.0, "CO2 emitted per tonne of virgin input (production and combustion)."),
+    p("materials.*.co2_disposal", "t CO2/t", 0.0, 100.0, "CO2 (equivalent) emitted per tonne disposed of (flaring, landfill methane)."),
+    p("materials.*.solid", "boolean", NOT_NUMERIC, NOT_NUMERIC, "The landfill tax applies to its disposal."),
+    p("materials.*.energy", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Energy-price shocks raise its virgin price."),
+    p("materials.*.criticality", "share", 0.0, 1.0, "Share of a firm's material throughput at stake, for a step, when it loses by surprise all of its exchanged supply, or outlet, of the material."),
+    // symbiosis
+    p("symbiosis.enabled", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Firms exchange by-products; false turns industrial symbiosis off."),
+    p("symbiosis.search_rate", "candidates/year", 0.0, 100.0, "Receivers a firm with an unused by-product examines per year and material, before facilitation."),
+    p("symbiosis.facilitation_search", "multiplier", 0.0, 100.0, "Search is multiplied by 1 + facilitation_search × facilitation."),
+    p("symbiosis.network_share", "share", 0.0, 1.0, "Share of candidate receivers drawn from the firm's cooperation partners and cluster co-members."),
+    p("symbiosis.reach_km", "km", 1.0, 5000.0, "Decay length of the region drawn for a candidate receiver."),
+    p("symbiosis.transaction_cost", "output units/year", 0.0, 1000.0, "Yearly cost of running one exchange (contracts, coordination) before trust and facilitation."),
+    p("symbiosis.trust_discount", "share", 0.0, 1.0, "Transaction cost × (1 − trust_discount × organised proximity of the pair)."),
+    p("symbiosis.min_tonnes", "t/year", 0.0, 1.0e9, "Smallest flow worth an exchange."),
+    p("symbiosis.setup_years", "years", 0.0, 20.0, "Years between agreeing an exchange and its first flow (pipelines, permits)."),
+    p("symbiosis.contract_years", "years", 1.0, 50.0, "Length of an exchange contract; at its end the exchange is renewed only if still worth it to both."),
+    p("symbiosis.break_fraction", "share", 0.0, 1.0, "An exchange breaks when the supplier can deliver less than this share of the contracted flow."),
+    p("symbiosis.process_change_rate", "1/year", 0.0, 1.0, "Hazard that a change of process ends an exchange."),
+    p("symbiosis.cluster_facilitation", "share", 0.0, 1.0, "Facilitation when a partner is a member of a cluster organisation (animation, trust)."),
+    p("symbiosis.authority_facilitation", "share/budget share", 0.0, 10.0, "Facilitation per unit of (local authority activity × symbiosis share of its budget)."),
+    p("symbiosis.disruption_effect", "share", 0.0, 1.0, "Scales the production disruption of a firm that just lost an exchanged supply: it loses effect × criticality × lost share of that need, for a step."),
+    p("symbiosis.max_facilitation", "share", 0.0, 1.0, "Facilitation never removes more than this share of transaction costs."),
+    // citizens
+    p("citizens.initial_concern", "concern (0–1)", 0.0, 1.0, "Mean environmental concern at the start and of entrants, before it adjusts."),
+    p("citizens.concern_adjustment", "1/year", 0.0, 1.0, "Share of the gap to its target a citizen's concern closes per year."),
+    p("citizens.neighbour_weight", "share", 0.0, 1.0, "Weight of the region's mean concern (neighbours) in a citizen's target concern."),
+    p("citizens.pollution_weight", "share", 0.0, 1.0, "Weight of local pollution, against the regime's environmental salience, in the personal part of the target."),
+    p("citizens.participation_propensity", "probability/year", 0.0, 1.0, "Participation probability per year = propensity × concern × openness."),
+    p("citizens.tiers_lieux_participation", "openness per tiers-lieu per 1,000 residents", 0.0, 10.0, "Openness added by tiers-lieux in the region (participation in them)."),
+    p("citizens.tiers_lieux_per_budget", "tiers-lieux/(budget unit·year)", 0.0, 1000.0, "Tiers-lieux created per year per output unit of tiers-lieux budget, times the regime's support."),
+    p("citizens.tiers_lieux_closure_rate", "1/year", 0.0, 1.0, "Hazard that a tiers-lieu closes."),
+    p("citizens.tiers_lieux_startup_boost", "multiplier per tiers-lieu per 1,000 residents", 0.0, 100.0, "Start-ups of participating citizens × (1 + boost × tiers-lieux density)."),
+    p("citizens.short_chain_premium", "share", 0.0, 1.0, "Competitiveness premium of short-chain sectors per unit of regional mean concern."),
+    p("citizens.conflict_propensity", "probability", 0.0, 1.0, "Probability that an expansion of a polluting plant meets opposition, per unit of concern × participation."),
+    p("citizens.conflict_pollution_threshold", "index (0–1)", 0.0, 1.0, "Pollution intensity from which a plant's expansion can be opposed."),
+    p("citizens.remediation_effect", "share", 0.0, 1.0, "Reduction of perceived local pollution per unit of remediation effort (activity × remediation share)."),
+    // governance
+    p("governance.budget_per_resident", "output units/(resident·year)", 0.0, 10.0, "A fully active local authority's budget per resident."),
+    p("governance.citizen_influence", "multiplier", 0.0, 100.0, "Weight of citizens' preferences = min(1, influence × participation rate of the region)."),
+    p("governance.firm_weights.*", "share", 0.0, 1.0, "Budget shares firms (business stakeholders) want (normalised)."),
+    p("governance.citizen_weights.*", "share", 0.0, 1.0, "Budget shares participating citizens want (normalised)."),
+    // shocks
+    p("shocks.*.enabled", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Whether the shock happens."),
+    p("shocks.*.kind", "name", NOT_NUMERIC, NOT_NUMERIC, "energy_price (virgin prices of energy materials × (1 + magnitude)), demand (aggregate demand × (1 − magnitude)), remove_hub (the firm with the most exchanged tonnes closes), sector_closure (all firms of `sector` in `region` close)."),
+    p("shocks.*.year", "year", 1800.0, 2200.0, "Year of the shock (within the run)."),
+    p("shocks.*.magnitude", "share", 0.0, 100.0, "Size of an energy-price or demand shock."),
+    p("shocks.*.duration", "years", 1.0, 200.0, "Years an energy-price or demand shock lasts."),
+    p("shocks.*.sector", "sector name", NOT_NUMERIC, NOT_NUMERIC, "Sector of a sector_closure."),
+    p("shocks.*.region", "region name", NOT_NUMERIC, NOT_NUMERIC, "Region of a sector_closure (R01 is the largest)."),
+    // declared firms
+    p("declared_firms.*.sector", "sector name", NOT_NUMERIC, NOT_NUMERIC, "Sector of the declared firm."),
+    p("declared_firms.*.region", "region name", NOT_NUMERIC, NOT_NUMERIC, "Region (R01…); empty for R01."),
+    p("declared_firms.*.dx_km", "km", -10000.0, 10000.0, "East offset from the regional centre."),
+    p("declared_firms.*.dy_km", "km", -10000.0, 10000.0, "North offset from the regional centre."),
+    p("declared_firms.*.employees", "employees", 1.0, 1.0e6, "Size the firm keeps (it hires towards it; it does not grow, shrink or go bankrupt)."),
+    p("declared_firms.*.founded", "year", 0.0, 2200.0, "Year the firm starts (0 or before the run: at the start)."),
+    p("declared_firms.*.closed", "year", 0.0, 2200.0, "Year the firm closes (0: never)."),
+    p("declared_firms.*.ownership", "name", NOT_NUMERIC, NOT_NUMERIC, "independent, national_group or foreign."),
+    p("declared_firms.*.needs.*", "t/year", 0.0, 1.0e12, "Needs at full size in tonnes per year (all zero: the sector's technology applies)."),
+    p("declared_firms.*.byproducts.*", "t/year", 0.0, 1.0e12, "By-products at full size in tonnes per year (all zero: the sector's technology applies)."),
+    p("declared_firms.*.byproducts_from.*", "year", 0.0, 2200.0, "Year from which each by-product is released (0: always)."),
+
     // output
     p("output.regions", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Write regions.csv."),
+    p("output.exchanges", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Write exchanges.csv (active exchanges per step)."),
+    p("output.firm_snapshot_years", "years", 1800.0, 2200.0, "Years for which firms.csv lists every firm (empty: no firms.csv)."),
 ];
 
 /// The spec governing a dotted path, if any (`*` matches one segment).
@@ -220,7 +303,13 @@ pub fn fmt_bound(x: f64) -> String {
 /// unit, range and meaning, then the regime levers by regime and the sector
 /// parameters by sector. `defaults` is the fully resolved default scenario.
 pub fn markdown_tables(defaults: &toml::Value) -> String {
+    use super::transition::{DeclaredFirm, MATERIAL_NAMES, Shock};
     use super::{REGIME_NAMES, SECTOR_NAMES};
+    let entry = |v: Result<toml::Value, toml::ser::Error>| {
+        v.unwrap_or(toml::Value::Table(toml::Table::new()))
+    };
+    let shock = entry(toml::Value::try_from(Shock::default()));
+    let declared = entry(toml::Value::try_from(DeclaredFirm::default()));
     let mut out = String::new();
     let mut section = "";
     for spec in PARAMS {
@@ -232,12 +321,14 @@ pub fn markdown_tables(defaults: &toml::Value) -> String {
                 "| parameter | default | unit | range | meaning |\n|---|---|---|---|---|\n",
             );
         }
+        let rest = spec.path.splitn(3, '.').nth(2).unwrap_or("");
         let default = match top {
             "regimes" => "by regime, below".to_string(),
             "sectors" => "by sector, below".to_string(),
-            _ => lookup(defaults, spec.path)
-                .map(short)
-                .unwrap_or_else(|| "—".into()),
+            "materials" => "by material, below".to_string(),
+            "shocks" => render(lookup(&shock, rest)),
+            "declared_firms" => render(lookup(&declared, rest)),
+            _ => render(lookup(defaults, spec.path)),
         };
         let range = if spec.min.is_nan() {
             "—".to_string()
@@ -249,48 +340,138 @@ pub fn markdown_tables(defaults: &toml::Value) -> String {
             spec.path, default, spec.unit, range, spec.doc
         ));
     }
-
-    out.push_str("\n#### Regime levers by regime\n\n| lever |");
-    for r in REGIME_NAMES {
-        out.push_str(&format!(" {r} |"));
-    }
-    out.push_str("\n|---|");
-    out.push_str(&"---|".repeat(REGIME_NAMES.len()));
-    out.push('\n');
-    for spec in PARAMS.iter().filter(|s| s.path.starts_with("regimes.*.")) {
-        let lever = &spec.path["regimes.*.".len()..];
-        out.push_str(&format!("| `{lever}` |"));
-        for r in REGIME_NAMES {
-            let v = lookup(defaults, &format!("regimes.{r}.{lever}"))
-                .map(short)
-                .unwrap_or_default();
-            out.push_str(&format!(" {v} |"));
-        }
-        out.push('\n');
-    }
-
-    let fields: Vec<&str> = PARAMS
+    let regimes: Vec<String> = REGIME_NAMES
         .iter()
-        .filter_map(|s| s.path.strip_prefix("sectors.*."))
+        .map(|r| format!("regimes.{r}"))
         .collect();
-    out.push_str("\n#### Sector parameters by sector\n\n| sector |");
-    for f in &fields {
-        out.push_str(&format!(" `{f}` |"));
-    }
-    out.push_str("\n|---|");
-    out.push_str(&"---|".repeat(fields.len()));
-    out.push('\n');
-    for sec in SECTOR_NAMES {
-        out.push_str(&format!("| {sec} |"));
-        for f in &fields {
-            let v = lookup(defaults, &format!("sectors.{sec}.{f}"))
-                .map(short)
-                .unwrap_or_default();
-            out.push_str(&format!(" {v} |"));
+    out.push_str(&by_entity(
+        defaults,
+        "Regime levers by regime",
+        "lever",
+        "regimes.*.",
+        &regimes,
+        &REGIME_NAMES,
+        true,
+    ));
+    let sectors: Vec<String> = SECTOR_NAMES
+        .iter()
+        .map(|r| format!("sectors.{r}"))
+        .collect();
+    out.push_str(&by_entity(
+        defaults,
+        "Sector parameters by sector",
+        "sector",
+        "sectors.*.",
+        &sectors,
+        &SECTOR_NAMES,
+        false,
+    ));
+    let materials: Vec<String> = MATERIAL_NAMES
+        .iter()
+        .map(|r| format!("materials.{r}"))
+        .collect();
+    out.push_str(&by_entity(
+        defaults,
+        "Material parameters by material",
+        "material",
+        "materials.*.",
+        &materials,
+        &MATERIAL_NAMES,
+        false,
+    ));
+    out.push_str("\n#### Default shocks\n\n| name | kind | year | magnitude | duration |\n|---|---|---|---|---|\n");
+    if let Some(toml::Value::Table(shocks)) = lookup(defaults, "shocks") {
+        for (name, s) in shocks {
+            let f = |k: &str| render(s.get(k));
+            out.push_str(&format!(
+                "| {name} | {} | {} | {} | {} |\n",
+                f("kind"),
+                f("year"),
+                f("magnitude"),
+                f("duration")
+            ));
         }
-        out.push('\n');
     }
     out
+}
+
+/// A table of the parameters under `prefix` for several entities: one row
+/// per parameter (`by_row = true`) or one row per entity.
+fn by_entity(
+    defaults: &toml::Value,
+    title: &str,
+    label: &str,
+    prefix: &str,
+    paths: &[String],
+    names: &[&str],
+    by_row: bool,
+) -> String {
+    let fields: Vec<&str> = PARAMS
+        .iter()
+        .filter_map(|s| s.path.strip_prefix(prefix))
+        .collect();
+    let value = |path: &str, field: &str| -> String {
+        match field.strip_suffix(".*") {
+            Some(table) => render_nonzero(lookup(defaults, &format!("{path}.{table}"))),
+            None => render(lookup(defaults, &format!("{path}.{field}"))),
+        }
+    };
+    let mut out = format!("\n#### {title}\n\n");
+    if by_row {
+        out.push_str(&format!("| {label} |"));
+        for n in names {
+            out.push_str(&format!(" {n} |"));
+        }
+        out.push_str(&format!("\n|---|{}\n", "---|".repeat(names.len())));
+        for f in &fields {
+            out.push_str(&format!("| `{f}` |"));
+            for p in paths {
+                out.push_str(&format!(" {} |", value(p, f)));
+            }
+            out.push('\n');
+        }
+    } else {
+        out.push_str(&format!("| {label} |"));
+        for f in &fields {
+            out.push_str(&format!(" `{}` |", f.trim_end_matches(".*")));
+        }
+        out.push_str(&format!("\n|---|{}\n", "---|".repeat(fields.len())));
+        for (n, p) in names.iter().zip(paths) {
+            out.push_str(&format!("| {n} |"));
+            for f in &fields {
+                out.push_str(&format!(" {} |", value(p, f)));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn render(v: Option<&toml::Value>) -> String {
+    match v {
+        Some(toml::Value::Table(t)) => render_nonzero(Some(&toml::Value::Table(t.clone()))),
+        Some(v) => short(v),
+        None => "—".into(),
+    }
+}
+
+/// A table of numbers as `name value` pairs, zeros left out.
+fn render_nonzero(v: Option<&toml::Value>) -> String {
+    let Some(toml::Value::Table(t)) = v else {
+        return "—".into();
+    };
+    let parts: Vec<String> = t
+        .iter()
+        .filter(|(_, x)| {
+            x.as_float().map(|f| f != 0.0).unwrap_or(true) && x.as_integer() != Some(0)
+        })
+        .map(|(k, x)| format!("{k} {}", short(x)))
+        .collect();
+    if parts.is_empty() {
+        "0".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 fn lookup<'a>(v: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {

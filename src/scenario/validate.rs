@@ -158,6 +158,137 @@ pub(super) fn validate(s: &Scenario, tree: &toml::Table, blame: &Blame<'_>) -> R
         ));
     }
 
+    for (name, shock) in &s.shocks {
+        let key = |field: &str| format!("shocks.{name}.{field}");
+        if !super::transition::SHOCK_KINDS.contains(&shock.kind.as_str()) {
+            return Err(blame.fail(
+                &[&key("kind")],
+                format!(
+                    "`{}` is not a shock kind; kinds are {}",
+                    shock.kind,
+                    super::transition::SHOCK_KINDS.join(", ")
+                ),
+            ));
+        }
+        if !shock.enabled {
+            continue;
+        }
+        // A default shock outside the run simply does not happen; a year the
+        // scenario sets must lie within the run.
+        let set = blame.origins.contains_key(&key("year"));
+        if set && (shock.year < run.start_year || shock.year > run.end_year) {
+            return Err(blame.fail(
+                &[&key("year"), "run.end_year", "run.start_year"],
+                format!(
+                    "shocks must happen within the run, {}–{} ({} = {})",
+                    run.start_year,
+                    run.end_year,
+                    key("year"),
+                    shock.year
+                ),
+            ));
+        }
+        if shock.kind == "sector_closure" {
+            if Scenario::sector_index(&shock.sector).is_none() {
+                return Err(blame.fail(
+                    &[&key("sector")],
+                    format!(
+                        "`{}` is not a sector; sectors are {}",
+                        shock.sector,
+                        SECTOR_NAMES.join(", ")
+                    ),
+                ));
+            }
+            if region_index(&shock.region, s.territory.regions).is_none() {
+                return Err(blame.fail(
+                    &[&key("region"), "territory.regions"],
+                    region_message(&shock.region, s.territory.regions),
+                ));
+            }
+        }
+    }
+    for (label, firm) in &s.declared_firms {
+        let key = |field: &str| format!("declared_firms.{label}.{field}");
+        if Scenario::sector_index(&firm.sector).is_none() {
+            return Err(blame.fail(
+                &[&key("sector")],
+                format!(
+                    "`{}` is not a sector; sectors are {}",
+                    firm.sector,
+                    SECTOR_NAMES.join(", ")
+                ),
+            ));
+        }
+        if !firm.region.is_empty() && region_index(&firm.region, s.territory.regions).is_none() {
+            return Err(blame.fail(
+                &[&key("region"), "territory.regions"],
+                region_message(&firm.region, s.territory.regions),
+            ));
+        }
+        if !super::transition::OWNERSHIP_NAMES.contains(&firm.ownership.as_str()) {
+            return Err(blame.fail(
+                &[&key("ownership")],
+                format!(
+                    "`{}` is not an ownership; allowed: {}",
+                    firm.ownership,
+                    super::transition::OWNERSHIP_NAMES.join(", ")
+                ),
+            ));
+        }
+        if firm.closed != 0 && firm.closed <= firm.founded.max(run.start_year) {
+            return Err(blame.fail(
+                &[&key("closed"), &key("founded")],
+                format!(
+                    "a firm must close after it starts ({} = {}, {} = {})",
+                    key("closed"),
+                    firm.closed,
+                    key("founded"),
+                    firm.founded
+                ),
+            ));
+        }
+        if firm.founded > run.end_year {
+            return Err(blame.fail(
+                &[&key("founded"), "run.end_year"],
+                format!(
+                    "declared firms must start within the run ({} = {}, run.end_year = {})",
+                    key("founded"),
+                    firm.founded,
+                    run.end_year
+                ),
+            ));
+        }
+    }
+    for &year in &s.output.firm_snapshot_years {
+        if year < run.start_year || year > run.end_year {
+            return Err(blame.fail(
+                &[
+                    "output.firm_snapshot_years",
+                    "run.end_year",
+                    "run.start_year",
+                ],
+                format!(
+                    "snapshot years must lie within the run, {}–{} (found {year})",
+                    run.start_year, run.end_year
+                ),
+            ));
+        }
+    }
+    for field in ["firm_weights", "citizen_weights"] {
+        let w = if field == "firm_weights" {
+            &s.governance.firm_weights
+        } else {
+            &s.governance.citizen_weights
+        };
+        if w.to_array().iter().sum::<f64>() <= 0.0 {
+            let k = format!("governance.{field}.sme_support");
+            return Err(blame.fail(
+                &[&k],
+                format!("governance.{field} sum to 0; at least one share must be positive"),
+            ));
+        }
+    }
+
     let sectors = s.sectors.all();
     for (field, get) in [
         (
@@ -210,6 +341,16 @@ pub(super) fn validate(s: &Scenario, tree: &toml::Table, blame: &Blame<'_>) -> R
         }
     }
     Ok(())
+}
+
+/// Index of a region named like `R03` among `n` regions.
+pub fn region_index(name: &str, n: i64) -> Option<usize> {
+    let k: i64 = name.strip_prefix('R')?.parse().ok()?;
+    (1..=n).contains(&k).then(|| (k - 1) as usize)
+}
+
+fn region_message(name: &str, n: i64) -> String {
+    format!("`{name}` is not a region; regions are named R01 (the largest) to R{n:02}")
 }
 
 fn check_ranges(table: &toml::Table, prefix: &str, blame: &Blame<'_>) -> Result<()> {

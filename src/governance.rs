@@ -1,0 +1,200 @@
+//! Citizens in the governance of territories: environmental concern,
+//! participation, tiers-lieux, and how local authorities split their budget
+//! between stakeholders' preferences.
+//!
+//! * Perceived local pollution of region `r`:
+//!   `P_r = min(1, (CO2_r / L_r) / (2 · CO2 / L)) · (1 − remediation_effect · a_r · share_rem,r)`.
+//! * A citizen's concern `c` moves towards
+//!   `(1 − w_N) · green · (w_P P_r + (1 − w_P) S) + w_N · C̄_r`, clipped to
+//!   [0, 1], by a share `concern_adjustment` per year, with `green` a
+//!   personal predisposition, `S` the regime's environmental salience and
+//!   `C̄_r` the region's mean concern (neighbours).
+//! * Openness of the region: `O_r = citizen_participation + tiers_lieux_participation · (tiers-lieux per 1,000 residents)`;
+//!   a citizen takes part in consultations or tiers-lieux in a year with
+//!   probability `participation_propensity · c · O_r`.
+//! * Each local authority splits its budget `a_r · budget_per_resident · L_r`
+//!   between SME support, cluster animation, tiers-lieux, symbiosis
+//!   facilitation and remediation: `(1 − π_r) · firm_weights + π_r · citizen_weights`
+//!   (normalised), with `π_r = min(1, citizen_influence · participation rate_r)`.
+//! * Tiers-lieux are created at a rate `tiers_lieux_support · tiers_lieux_per_budget · budget_r · share_tl,r`
+//!   per year and close with a hazard.
+
+use rand_distr::{Binomial, Distribution, Poisson};
+
+use crate::model::Model;
+use crate::rng::Purpose;
+use crate::scenario::BudgetShares;
+
+/// Budget uses, in the order of [`BudgetShares::to_array`].
+pub const SME: usize = 0;
+pub const CLUSTER: usize = 1;
+pub const TIERS_LIEUX: usize = 2;
+pub const SYMBIOSIS: usize = 3;
+pub const REMEDIATION: usize = 4;
+
+fn normalised(w: &BudgetShares) -> [f64; 5] {
+    let a = w.to_array();
+    let total: f64 = a.iter().sum();
+    a.map(|x| if total > 0.0 { x / total } else { 0.2 })
+}
+
+/// Budget shares of a region given its participation rate.
+pub fn budget_shares(m: &Model, participation: f64) -> [f64; 5] {
+    let g = &m.scenario.governance;
+    let (fw, cw) = (normalised(&g.firm_weights), normalised(&g.citizen_weights));
+    let pi = (g.citizen_influence * participation).clamp(0.0, 1.0);
+    std::array::from_fn(|k| (1.0 - pi) * fw[k] + pi * cw[k])
+}
+
+/// How a use's share compares with what firms alone would give it (1 when
+/// citizens do not take part): scales the effect of that use.
+pub fn relative_share(m: &Model, shares: &[f64; 5], use_: usize) -> f64 {
+    let fw = normalised(&m.scenario.governance.firm_weights);
+    if fw[use_] > 0.0 {
+        shares[use_] / fw[use_]
+    } else {
+        0.0
+    }
+}
+
+/// Multiplier of local SME support in region `r`: `1 + sme_support · a_r ·`
+/// (the SME share of the budget relative to what firms alone would give).
+pub fn sme_support(m: &Model, lever: f64, r: usize) -> f64 {
+    let inst = &m.institutions;
+    1.0 + lever * inst.authority_activity[r] * relative_share(m, &inst.budget_shares[r], SME)
+}
+
+/// Update budget shares from last step's participation.
+pub fn update_budgets(model: &mut Model) {
+    let shares: Vec<[f64; 5]> = (0..model.territory.len())
+        .map(|r| budget_shares(model, model.institutions.participation[r]))
+        .collect();
+    model.institutions.budget_shares = shares;
+}
+
+/// Perceived local pollution of each region.
+pub fn perceived_pollution(m: &Model, residents: &[f64]) -> Vec<f64> {
+    let total_co2: f64 = m.region_co2.iter().sum();
+    let total_res: f64 = residents.iter().sum();
+    let national = if total_res > 0.0 {
+        total_co2 / total_res
+    } else {
+        0.0
+    };
+    let inst = &m.institutions;
+    let effect = m.scenario.citizens.remediation_effect;
+    (0..m.territory.len())
+        .map(|r| {
+            let per_resident = if residents[r] > 0.0 {
+                m.region_co2[r] / residents[r]
+            } else {
+                0.0
+            };
+            let raw = if national > 0.0 {
+                (per_resident / (2.0 * national)).min(1.0)
+            } else {
+                0.0
+            };
+            let remediation = inst.authority_activity[r] * inst.budget_shares[r][REMEDIATION];
+            raw * (1.0 - effect * remediation).max(0.0)
+        })
+        .collect()
+}
+
+/// Openness of each region's governance to citizens.
+pub fn openness(m: &Model, lever: f64, residents: &[f64]) -> Vec<f64> {
+    let c = &m.scenario.citizens;
+    (0..m.territory.len())
+        .map(|r| lever + c.tiers_lieux_participation * tiers_lieux_density(m, r, residents[r]))
+        .collect()
+}
+
+/// Tiers-lieux per 1,000 residents.
+pub fn tiers_lieux_density(m: &Model, r: usize, residents: f64) -> f64 {
+    if residents > 0.0 {
+        1000.0 * f64::from(m.institutions.tiers_lieux[r]) / residents
+    } else {
+        0.0
+    }
+}
+
+/// Create and close tiers-lieux.
+pub fn update_tiers_lieux(model: &mut Model, step: u32, dt: f64, support: f64, residents: &[f64]) {
+    let c = model.scenario.citizens.clone();
+    let per_resident = model.scenario.governance.budget_per_resident;
+    let close = 1.0 - (1.0 - c.tiers_lieux_closure_rate).powf(dt);
+    for (r, &res) in residents.iter().enumerate().take(model.territory.len()) {
+        let mut rng = model.streams.rng(Purpose::TiersLieux, step, r as u64);
+        let inst = &model.institutions;
+        let budget = inst.authority_activity[r] * per_resident * res;
+        let mean =
+            support * c.tiers_lieux_per_budget * budget * inst.budget_shares[r][TIERS_LIEUX] * dt;
+        let opened = if mean > 0.0 {
+            Poisson::new(mean)
+                .map(|p| p.sample(&mut rng) as u32)
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let existing = inst.tiers_lieux[r];
+        let closed = if existing > 0 && close > 0.0 {
+            Binomial::new(u64::from(existing), close.min(1.0))
+                .map(|b| b.sample(&mut rng) as u32)
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        model.institutions.tiers_lieux[r] = existing - closed + opened;
+    }
+}
+
+/// Mean concern and participation rate of each region from the citizens.
+pub fn regional_opinion(model: &mut Model) {
+    let n = model.territory.len();
+    let (mut concern, mut part, mut count) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    for c in &model.citizens {
+        let r = c.region as usize;
+        concern[r] += f64::from(c.concern);
+        part[r] += if c.participant { 1.0 } else { 0.0 };
+        count[r] += 1.0;
+    }
+    let inst = &mut model.institutions;
+    for r in 0..n {
+        inst.mean_concern[r] = if count[r] > 0.0 {
+            concern[r] / count[r]
+        } else {
+            0.0
+        };
+        inst.participation[r] = if count[r] > 0.0 {
+            part[r] / count[r]
+        } else {
+            0.0
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn shares_follow_participation() {
+        let m = Model::new(small()).unwrap();
+        let none = budget_shares(&m, 0.0);
+        let many = budget_shares(&m, 1.0);
+        assert!((none.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((many.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(none[TIERS_LIEUX], 0.0);
+        assert!(many[TIERS_LIEUX] > 0.0 && many[SME] < none[SME]);
+        assert!((relative_share(&m, &none, SME) - 1.0).abs() < 1e-12);
+    }
+
+    fn small() -> Scenario {
+        let mut s = Scenario::default();
+        s.population.firms = 300;
+        s.population.citizens = 3000;
+        s.territory.regions = 4;
+        s
+    }
+}

@@ -1,0 +1,516 @@
+//! Industrial symbiosis: firms exchange by-products (water, heat, gas,
+//! gypsum, biomass, sludge, scrap), as in Kalundborg.
+//!
+//! Each step:
+//! 1. exchanges whose partner exited are gone; an exchange ends when a
+//!    process change hits it, when its contract is up and it is no longer
+//!    worth it to both (at renewal the contracted flow is renegotiated to
+//!    all the supplier can spare and the receiver can use beyond their
+//!    other contracts), or when the supplier can deliver (or the receiver
+//!    use) less than `break_fraction` of the contracted flow — unless a
+//!    partner's production is disrupted, which only suspends it. Exchanges
+//!    still alive deliver, oldest first, `min(contract, supply left, need
+//!    left)`; a receiver buys the rest of its need as virgin inputs;
+//! 2. a firm with a by-product not yet contracted searches receivers within
+//!    reach — a region drawn with weight `U_r · exp(−d/reach)`, `U_r` the
+//!    need for the material left uncontracted in the region, then a firm of
+//!    it with probability proportional to its own uncontracted need (large
+//!    users are the most visible), or one of its cooperation partners or
+//!    cluster co-members — never by scanning all firms;
+//!    Of the receivers it examines in a step, it approaches the one with
+//!    which the exchange gains most;
+//! 3. an exchange is agreed only between different sectors and when it is a
+//!    win-win: `q (avoided − cost_per_t) > T`, with `avoided` the supplier's
+//!    disposal plus the receiver's virgin purchase (and the CO2 both
+//!    avoid), `cost_per_t` transport over the distance plus treatment, and
+//!    `T` a yearly transaction cost lowered by trust (organised proximity)
+//!    and facilitation; the partners must also be willing, with the
+//!    cooperation tie probability. Its flows start `setup_years` later
+//!    (pipelines, permits) and the surplus is shared equally.
+
+use std::collections::BTreeSet;
+
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson};
+use rayon::prelude::*;
+
+use crate::agents::NONE;
+use crate::materials::{Account, Flows, Prices, firm_flows};
+use crate::model::{Model, StepContext};
+use crate::proximity::distance;
+use crate::rng::Purpose;
+use crate::scenario::N_MATERIALS;
+use crate::sectors::similarity;
+use crate::territory::draw_cumulative;
+
+/// A by-product exchange between two firms.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub id: u32,
+    pub from: u32,
+    pub to: u32,
+    pub material: u8,
+    /// Contracted flow, tonnes per year.
+    pub contracted: f64,
+    /// Yearly transaction cost agreed at formation.
+    pub transaction: f64,
+    /// Step from which it flows.
+    pub flows_from: u32,
+    /// Step at which the contract is up for renewal.
+    pub renew_at: u32,
+    /// Flow of the last step, tonnes per year.
+    pub flow: f64,
+    /// Contracted flow agreed at the last renewal, in force from `expands_at`
+    /// (a larger flow needs new capacity, which takes `setup_years`).
+    pub expansion: f64,
+    pub expands_at: u32,
+}
+
+impl Exchange {
+    /// Capacity the exchange reserves: its contract, or the larger flow
+    /// agreed at renewal while the new capacity is being built.
+    pub fn committed(&self) -> f64 {
+        self.contracted.max(self.expansion)
+    }
+}
+
+/// All exchanges, sorted by id.
+#[derive(Debug, Clone, Default)]
+pub struct Symbiosis {
+    pub exchanges: Vec<Exchange>,
+    next_id: u32,
+}
+
+/// Totals of a step.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SymbiosisTotals {
+    pub exchanges: u32,
+    pub formed: u32,
+    pub broken: u32,
+    pub exchanged: f64,
+    pub waste: f64,
+    pub reused: f64,
+    pub virgin: f64,
+    pub water: f64,
+    pub co2: f64,
+    pub material_cost: f64,
+}
+
+/// Facilitation of symbiosis in each region: the regime's national
+/// facilitation plus the local authority's facilitation budget.
+pub fn regional_facilitation(m: &Model, national: f64) -> Vec<f64> {
+    let p = &m.scenario.symbiosis;
+    let inst = &m.institutions;
+    (0..m.territory.len())
+        .map(|r| {
+            (national
+                + p.authority_facilitation * inst.authority_activity[r] * inst.budget_shares[r][3])
+                .min(p.max_facilitation)
+        })
+        .collect()
+}
+
+/// One step of material flows and symbiosis. Updates firms' material
+/// accounts and cash, and returns the totals.
+pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> SymbiosisTotals {
+    let n = model.firms.len();
+    let sp = model.scenario.symbiosis.clone();
+    let spy = model.scenario.run.steps_per_year as u32;
+    let mut totals = SymbiosisTotals::default();
+
+    // Flows of every firm.
+    let m: &Model = model;
+    let flows: Vec<(Flows, Flows)> = m
+        .firms
+        .par_iter()
+        .map(|f| firm_flows(&m.scenario, &m.technology, f, ctx.year))
+        .collect();
+    let mut accounts: Vec<Account> = flows
+        .iter()
+        .map(|(need, byproduct)| Account {
+            need: *need,
+            byproduct: *byproduct,
+            ..Default::default()
+        })
+        .collect();
+
+    // 1. Existing exchanges: end, renew, deliver (oldest first).
+    let before = model.symbiosis.exchanges.len();
+    let index_of = &model.index_of;
+    let alive = |id: u32| index_of.get(id as usize).is_some_and(|&i| i != NONE);
+    // Flows lost by surprise this step, because a partner closed (a process
+    // change, a contract not renewed or a partner winding down are
+    // foreseen): (firm id, material, tonnes, whether it lost a supply rather
+    // than an outlet).
+    let mut lost: Vec<(u32, usize, f64, bool)> = Vec::new();
+    for e in &model.symbiosis.exchanges {
+        if e.flow > 0.0 {
+            match (alive(e.from), alive(e.to)) {
+                (false, true) => lost.push((e.to, e.material as usize, e.flow, true)),
+                (true, false) => lost.push((e.from, e.material as usize, e.flow, false)),
+                _ => {}
+            }
+        }
+    }
+    model
+        .symbiosis
+        .exchanges
+        .retain(|e| alive(e.from) && alive(e.to));
+    totals.broken += (before - model.symbiosis.exchanges.len()) as u32;
+    let mut supply_left: Vec<Flows> = flows.iter().map(|x| x.1).collect();
+    let mut need_left: Vec<Flows> = flows.iter().map(|x| x.0).collect();
+    let mut exchange_costs = vec![0.0; n];
+    let change = 1.0 - (1.0 - sp.process_change_rate).powf(ctx.dt);
+    // Capacity contracted by each firm, to renegotiate contracts.
+    let mut supply_commit = vec![[0.0; N_MATERIALS]; n];
+    let mut need_commit = vec![[0.0; N_MATERIALS]; n];
+    for e in &model.symbiosis.exchanges {
+        if let (Some(i), Some(j)) = (model.index(e.from), model.index(e.to)) {
+            supply_commit[i][e.material as usize] += e.committed();
+            need_commit[j][e.material as usize] += e.committed();
+        }
+    }
+    let mut kept = Vec::with_capacity(model.symbiosis.exchanges.len());
+    for mut e in std::mem::take(&mut model.symbiosis.exchanges) {
+        let (Some(i), Some(j)) = (model.index(e.from), model.index(e.to)) else {
+            continue;
+        };
+        let k = e.material as usize;
+        let mut rng = model
+            .streams
+            .rng(Purpose::Exchange, ctx.step, u64::from(e.id));
+        let d = distance(
+            (model.firms[i].x, model.firms[i].y),
+            (model.firms[j].x, model.firms[j].y),
+        );
+        let mut alive = rng.random::<f64>() >= change;
+        if e.expansion > e.contracted && ctx.step >= e.expands_at {
+            e.contracted = e.expansion;
+        }
+        if alive && ctx.step >= e.renew_at {
+            // Renegotiation: the contract takes all that the supplier can
+            // spare and the receiver can use beyond their other contracts; a
+            // smaller flow applies at once, a larger one once the new
+            // capacity is built.
+            let spare = flows[i].1[k] - (supply_commit[i][k] - e.committed());
+            let usable = flows[j].0[k] - (need_commit[j][k] - e.committed());
+            let q = spare.min(usable).max(0.0);
+            alive = q >= sp.min_tonnes
+                && q * (prices.avoided(k) - prices.exchange_cost(k, d)) > e.transaction;
+            if alive {
+                supply_commit[i][k] += q - e.committed();
+                need_commit[j][k] += q - e.committed();
+                if q < e.contracted {
+                    e.contracted = q;
+                    e.expansion = 0.0;
+                } else {
+                    e.expansion = q;
+                    e.expands_at = ctx.step + sp.setup_years as u32 * spy;
+                }
+            }
+            e.renew_at = ctx.step + sp.contract_years as u32 * spy;
+        }
+        if alive && ctx.step >= e.flows_from {
+            let flow = e.contracted.min(supply_left[i][k]).min(need_left[j][k]);
+            // A partner whose production is disrupted suspends the flow but
+            // keeps the contract; otherwise too small a flow ends it.
+            let disrupted = model.firms[i].disruption > 0.0 || model.firms[j].disruption > 0.0;
+            if flow < sp.break_fraction * e.contracted && !disrupted {
+                alive = false;
+            } else {
+                supply_left[i][k] -= flow;
+                need_left[j][k] -= flow;
+                accounts[i].sent[k] += flow;
+                accounts[j].received[k] += flow;
+                let cost = flow * prices.exchange_cost(k, d) + e.transaction;
+                exchange_costs[i] += 0.5 * cost;
+                exchange_costs[j] += 0.5 * cost;
+                e.flow = flow;
+                totals.exchanges += 1;
+                totals.exchanged += flow;
+            }
+        } else if alive {
+            e.flow = 0.0;
+        }
+        if alive {
+            kept.push(e);
+        } else {
+            totals.broken += 1;
+        }
+    }
+    model.symbiosis.exchanges = kept;
+
+    // 2–3. Search and agreement.
+    if sp.enabled {
+        totals.formed = search(model, ctx, prices, &flows);
+    }
+
+    // Accounts, costs and cash.
+    let tech = &model.technology;
+    for (i, (f, a)) in model.firms.iter_mut().zip(accounts.iter_mut()).enumerate() {
+        let process = tech.process_co2[f.sector as usize] * f.sales * f64::from(f.intensity);
+        a.settle(prices, process, exchange_costs[i]);
+        f.cash -= a.cost * ctx.dt;
+        f.material_cost_share = if f.sales > 0.0 {
+            (a.cost / f.sales).min(10.0) as f32
+        } else {
+            0.0
+        };
+        f.exchanged_tonnes = a.exchanged();
+        f.water_use = a.virgin(crate::materials::WATER) as f32;
+        f.virgin_use = a.virgin_total() as f32;
+        f.waste = a.waste() as f32;
+        f.reused = a.reused() as f32;
+        totals.waste += a.waste();
+        totals.reused += a.reused();
+        totals.virgin += a.virgin_total();
+        totals.water += a.virgin(crate::materials::WATER);
+        totals.co2 += a.co2;
+        totals.material_cost += a.cost;
+    }
+    // Disruption of firms that lost a supply or an outlet by surprise, felt
+    // at the next step.
+    let critical: Vec<f64> = model
+        .scenario
+        .materials
+        .all()
+        .iter()
+        .map(|x| x.criticality)
+        .collect();
+    for f in model.firms.iter_mut() {
+        f.disruption = 0.0;
+    }
+    for (id, k, tonnes, supply) in lost {
+        if let Some(j) = model.index(id) {
+            let base = if supply { flows[j].0[k] } else { flows[j].1[k] };
+            let share = if base > 0.0 {
+                (tonnes / base).min(1.0)
+            } else {
+                0.0
+            } * critical[k];
+            let f = &mut model.firms[j];
+            f.disruption = f.disruption.max(share as f32);
+        }
+    }
+    model.region_co2 = vec![0.0; model.territory.len()];
+    for (f, a) in model.firms.iter().zip(&accounts) {
+        model.region_co2[f.region as usize] += a.co2;
+    }
+    totals
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+struct Offer {
+    priority: u64,
+    from: u32,
+    to: u32,
+    material: u8,
+    tonnes: f64,
+    transaction: f64,
+}
+
+/// Search for receivers and agree new exchanges; returns how many formed.
+fn search(model: &mut Model, ctx: &StepContext, prices: &Prices, flows: &[(Flows, Flows)]) -> u32 {
+    let n = model.firms.len();
+    let sp = model.scenario.symbiosis.clone();
+    let n_regions = model.territory.len();
+    let spy = model.scenario.run.steps_per_year as u32;
+
+    // Contracted capacity of every firm (pending exchanges included).
+    let mut supply_commit = vec![[0.0; N_MATERIALS]; n];
+    let mut need_commit = vec![[0.0; N_MATERIALS]; n];
+    let mut pairs = BTreeSet::new();
+    for e in &model.symbiosis.exchanges {
+        if let (Some(i), Some(j)) = (model.index(e.from), model.index(e.to)) {
+            supply_commit[i][e.material as usize] += e.committed();
+            need_commit[j][e.material as usize] += e.committed();
+            pairs.insert((i as u32, j as u32, e.material));
+        }
+    }
+    let unmet = |j: usize, k: usize, nc: &[Flows]| flows[j].0[k] - nc[j][k];
+    let surplus = |i: usize, k: usize, sc: &[Flows]| flows[i].1[k] - sc[i][k];
+
+    // Potential receivers by region and material, weighted by the need they
+    // have left (large users are the most visible), and the kernels to
+    // reach them.
+    let mut receivers: Vec<Vec<Vec<u32>>> = vec![vec![Vec::new(); n_regions]; N_MATERIALS];
+    let mut cumulative: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); n_regions]; N_MATERIALS];
+    let mut volume = vec![vec![0.0; n_regions]; N_MATERIALS];
+    for j in 0..n {
+        let r = model.firms[j].region as usize;
+        for k in 0..N_MATERIALS {
+            let u = unmet(j, k, &need_commit);
+            if u >= sp.min_tonnes {
+                volume[k][r] += u;
+                receivers[k][r].push(j as u32);
+                cumulative[k][r].push(volume[k][r]);
+            }
+        }
+    }
+    let kernels: Vec<Vec<f64>> = volume
+        .iter()
+        .map(|w| {
+            let mut out = Vec::new();
+            model.territory.cumulative_kernel(w, sp.reach_km, &mut out);
+            out
+        })
+        .collect();
+    let facilitation = regional_facilitation(model, ctx.levers.symbiosis_facilitation);
+    let mut cluster_members: Vec<Vec<u32>> = vec![Vec::new(); model.institutions.clusters.len()];
+    for (i, f) in model.firms.iter().enumerate() {
+        if f.cluster != NONE
+            && let Some(pos) = model.institutions.cluster_position(f.cluster)
+        {
+            cluster_members[pos].push(i as u32);
+        }
+    }
+
+    let m: &Model = model;
+    let kernel = &ctx.kernel;
+    let offers: Vec<Offer> = (0..n)
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let f = &m.firms[i];
+            let mut out = Vec::new();
+            let has_surplus =
+                (0..N_MATERIALS).any(|k| surplus(i, k, &supply_commit) >= sp.min_tonnes);
+            if !has_surplus {
+                return out.into_iter();
+            }
+            let mut rng = m
+                .streams
+                .rng(Purpose::SymbiosisSearch, ctx.step, u64::from(f.id));
+            let r = f.region as usize;
+            let intensity =
+                sp.search_rate * (1.0 + sp.facilitation_search * facilitation[r]) * ctx.dt;
+            for k in 0..N_MATERIALS {
+                let left = surplus(i, k, &supply_commit);
+                if left < sp.min_tonnes {
+                    continue;
+                }
+                let draws = Poisson::new(intensity)
+                    .map(|p| p.sample(&mut rng) as u64)
+                    .unwrap_or(0);
+                // Of the receivers examined, the firm approaches the one
+                // with which the exchange gains most.
+                let mut best: Option<(f64, usize, f64, f64, f64)> = None;
+                for _ in 0..draws {
+                    let candidate = if rng.random::<f64>() < sp.network_share {
+                        network_candidate(m, i, &cluster_members, &mut rng)
+                    } else {
+                        let row = &kernels[k][r * n_regions..(r + 1) * n_regions];
+                        draw_cumulative(row, rng.random()).and_then(|region| {
+                            let pos = draw_cumulative(&cumulative[k][region], rng.random())?;
+                            Some(receivers[k][region][pos] as usize)
+                        })
+                    };
+                    let Some(j) = candidate else { continue };
+                    let g = &m.firms[j];
+                    // Different sectors, and one exchange per pair and
+                    // material, in one direction (no swapping of the same
+                    // material back and forth).
+                    let linked = pairs.contains(&(i as u32, j as u32, k as u8))
+                        || pairs.contains(&(j as u32, i as u32, k as u8));
+                    if j == i || g.sector == f.sector || linked {
+                        continue;
+                    }
+                    let q = left.min(unmet(j, k, &need_commit));
+                    if q < sp.min_tonnes {
+                        continue;
+                    }
+                    let d = distance((f.x, f.y), (g.x, g.y));
+                    let partners = m.network.adjacency.linked(i, j);
+                    let same_cluster = f.cluster != NONE && f.cluster == g.cluster;
+                    let belonging = if partners || same_cluster { 1.0 } else { 0.0 };
+                    let o = kernel.organised(belonging, similarity(&f.knowledge, &g.knowledge));
+                    let mut fac = facilitation[r].max(facilitation[g.region as usize]);
+                    if f.cluster != NONE || g.cluster != NONE {
+                        fac = (fac + sp.cluster_facilitation).min(sp.max_facilitation);
+                    }
+                    let transaction =
+                        sp.transaction_cost * (1.0 - sp.trust_discount * o.min(1.0)) * (1.0 - fac);
+                    let gain = q * (prices.avoided(k) - prices.exchange_cost(k, d)) - transaction;
+                    if gain > 0.0 && best.is_none_or(|b| gain > b.0) {
+                        let willing = kernel.tie_probability(kernel.geographic(d), o, 1.0);
+                        best = Some((gain, j, q, transaction, willing));
+                    }
+                }
+                if let Some((_, j, q, transaction, willing)) = best
+                    && rng.random::<f64>() < willing
+                {
+                    out.push(Offer {
+                        priority: rng.random(),
+                        from: i as u32,
+                        to: j as u32,
+                        material: k as u8,
+                        tonnes: q,
+                        transaction,
+                    });
+                }
+            }
+            out.into_iter()
+        })
+        .collect();
+
+    let mut offers = offers;
+    offers.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let mut formed = 0;
+    for o in offers {
+        let (i, j, k) = (o.from as usize, o.to as usize, o.material as usize);
+        if pairs.contains(&(o.from, o.to, o.material))
+            || pairs.contains(&(o.to, o.from, o.material))
+        {
+            continue;
+        }
+        let q = o
+            .tonnes
+            .min(surplus(i, k, &supply_commit))
+            .min(unmet(j, k, &need_commit));
+        if q < sp.min_tonnes {
+            continue;
+        }
+        supply_commit[i][k] += q;
+        need_commit[j][k] += q;
+        pairs.insert((o.from, o.to, o.material));
+        let id = model.symbiosis.next_id;
+        model.symbiosis.next_id += 1;
+        let flows_from = ctx.step + sp.setup_years as u32 * spy;
+        model.symbiosis.exchanges.push(Exchange {
+            id,
+            from: model.firms[i].id,
+            to: model.firms[j].id,
+            material: o.material,
+            contracted: q,
+            transaction: o.transaction,
+            flows_from,
+            renew_at: flows_from + sp.contract_years as u32 * spy,
+            flow: 0.0,
+            expansion: 0.0,
+            expands_at: 0,
+        });
+        formed += 1;
+    }
+    formed
+}
+
+/// A cooperation partner or cluster co-member of firm `i`.
+fn network_candidate<R: rand::Rng + ?Sized>(
+    m: &Model,
+    i: usize,
+    cluster_members: &[Vec<u32>],
+    rng: &mut R,
+) -> Option<usize> {
+    let f = &m.firms[i];
+    let pos = if f.cluster != NONE {
+        m.institutions.cluster_position(f.cluster)
+    } else {
+        None
+    };
+    let use_partner =
+        m.network.adjacency.degree(i) > 0 && (pos.is_none() || rng.random::<f64>() < 0.5);
+    if use_partner {
+        return m.network.adjacency.random_partner(i, rng);
+    }
+    let members = &cluster_members[pos?];
+    (!members.is_empty()).then(|| members[rng.random_range(0..members.len())] as usize)
+}
