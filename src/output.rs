@@ -132,6 +132,18 @@ impl CsvSink {
         Ok(Self { path, writer })
     }
 
+    /// Create the file for rows of type `T` and write its header at once, so
+    /// that a file without rows still has its header.
+    pub fn with_header<T: Columns>(path: PathBuf) -> Result<Self> {
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(BufWriter::new(file));
+        let mut sink = Self { path, writer };
+        sink.write_header(T::COLUMNS)?;
+        Ok(sink)
+    }
+
     /// Append a row (the header is written before the first).
     pub fn write<T: Serialize>(&mut self, row: &T) -> Result<()> {
         if let Some(name) = non_finite_field(row) {
@@ -180,6 +192,68 @@ fn non_finite_field<T: Serialize>(row: &T) -> Option<String> {
             .map(|(k, _)| k.clone()),
         _ => None,
     }
+}
+
+/// Rows whose CSV header is known before any row is written.
+pub trait Columns: Serialize {
+    /// Column names, in field order.
+    const COLUMNS: &'static [&'static str];
+}
+
+impl Columns for metrics::ExchangeRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "step",
+        "year",
+        "from_firm",
+        "to_firm",
+        "material",
+        "tonnes",
+        "from_label",
+        "to_label",
+        "from_sector",
+        "to_sector",
+        "distance_km",
+    ];
+}
+
+impl Columns for metrics::FirmRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "year",
+        "firm_id",
+        "label",
+        "sector",
+        "region",
+        "employees",
+        "output",
+        "water_use",
+        "virgin_resource_use",
+        "waste_generated",
+        "waste_reused",
+        "exchanged_tonnes",
+        "ownership",
+        "cluster_member",
+        "partners",
+        "productivity",
+    ];
+}
+
+impl Columns for shocks::EventRow {
+    const COLUMNS: &'static [&'static str] = &["step", "year", "kind", "subject", "value"];
+}
+
+impl Columns for shocks::ResilienceRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "year",
+        "kind",
+        "subject",
+        "indicator",
+        "before",
+        "trough",
+        "trough_year",
+        "loss",
+        "recovered",
+        "recovery_years",
+    ];
 }
 
 /// What the caller may observe while a run goes.
@@ -253,7 +327,9 @@ pub fn run_to_folder(
         None
     };
     let mut exchanges = if scenario.output.exchanges {
-        Some(CsvSink::create(folder.file("exchanges.csv"))?)
+        Some(CsvSink::with_header::<metrics::ExchangeRow>(
+            folder.file("exchanges.csv"),
+        )?)
     } else {
         None
     };
@@ -263,7 +339,7 @@ pub fn run_to_folder(
     } else {
         Some(CsvSink::create(folder.file("firms.csv"))?)
     };
-    let mut events = CsvSink::create(folder.file("events.csv"))?;
+    let mut events = CsvSink::with_header::<shocks::EventRow>(folder.file("events.csv"))?;
     let mut log = Vec::new();
     let mut indicators = Vec::new();
     let total = model.total_steps();
@@ -324,27 +400,11 @@ pub fn run_to_folder(
         sink.finish()?;
         files.push("firms.csv");
     }
-    if log.is_empty() {
-        events.write_header(&["step", "year", "kind", "subject", "value"])?;
-    }
     events.finish()?;
     files.push("events.csv");
-    let mut resilience = CsvSink::create(folder.file("resilience.csv"))?;
+    let mut resilience =
+        CsvSink::with_header::<shocks::ResilienceRow>(folder.file("resilience.csv"))?;
     let rows = shocks::resilience(&log, &indicators, &["exchanged_tonnes", "employment"]);
-    if rows.is_empty() {
-        resilience.write_header(&[
-            "year",
-            "kind",
-            "subject",
-            "indicator",
-            "before",
-            "trough",
-            "trough_year",
-            "loss",
-            "recovered",
-            "recovery_years",
-        ])?;
-    }
     for r in &rows {
         resilience.write(r)?;
     }
@@ -384,4 +444,80 @@ pub fn run_to_folder(
         setup_seconds,
         timings: model.timings().clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The declared columns are the serialised field names.
+    fn header_of<T: Columns>(row: &T) -> Vec<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(row).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        text.lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn declared_columns_match_fields() {
+        let e = shocks::EventRow {
+            step: 0,
+            year: 0,
+            kind: String::new(),
+            subject: String::new(),
+            value: 0.0,
+        };
+        assert_eq!(header_of(&e), shocks::EventRow::COLUMNS);
+        let r = shocks::ResilienceRow {
+            year: 0,
+            kind: String::new(),
+            subject: String::new(),
+            indicator: String::new(),
+            before: 0.0,
+            trough: 0.0,
+            trough_year: 0,
+            loss: 0.0,
+            recovered: false,
+            recovery_years: 0,
+        };
+        assert_eq!(header_of(&r), shocks::ResilienceRow::COLUMNS);
+        let x = metrics::ExchangeRow {
+            step: 0,
+            year: 0,
+            from_firm: 0,
+            to_firm: 0,
+            material: "water",
+            tonnes: 0.0,
+            from_label: String::new(),
+            to_label: String::new(),
+            from_sector: "energy",
+            to_sector: "energy",
+            distance_km: 0.0,
+        };
+        assert_eq!(header_of(&x), metrics::ExchangeRow::COLUMNS);
+        let f = metrics::FirmRow {
+            year: 0,
+            firm_id: 0,
+            label: String::new(),
+            sector: "energy",
+            region: String::new(),
+            employees: 0,
+            output: 0.0,
+            water_use: 0.0,
+            virgin_resource_use: 0.0,
+            waste_generated: 0.0,
+            waste_reused: 0.0,
+            exchanged_tonnes: 0.0,
+            ownership: "independent",
+            cluster_member: false,
+            partners: 0,
+            productivity: 0.0,
+        };
+        assert_eq!(header_of(&f), metrics::FirmRow::COLUMNS);
+    }
 }

@@ -493,3 +493,205 @@ fn interrupted_run_leaves_nothing() {
     assert!(!out.exists());
     assert!(!partial(), "partial folder left behind");
 }
+
+#[test]
+fn unknown_shock_kind() {
+    refused(
+        &[("s.toml", "[shocks.big]\nkind = \"meteor\"\nyear = 2000\n")],
+        "s.toml",
+        &[],
+        &[
+            "s.toml",
+            "shocks.big.kind",
+            "energy_price, demand, remove_hub, sector_closure",
+        ],
+    );
+}
+
+#[test]
+fn shock_outside_the_run() {
+    refused(
+        &[("s.toml", "[shocks.late]\nkind = \"demand\"\nyear = 2040\n")],
+        "s.toml",
+        &[],
+        &["s.toml", "shocks.late.year", "within the run"],
+    );
+}
+
+#[test]
+fn unknown_key_in_a_shock() {
+    refused(
+        &[("s.toml", "[shocks.big]\nkind = \"demand\"\nyaer = 2000\n")],
+        "s.toml",
+        &[],
+        &["s.toml", "shocks.big.yaer", "did you mean `year`?"],
+    );
+}
+
+#[test]
+fn declared_firm_in_unknown_sector_or_region() {
+    refused(
+        &[("s.toml", "[declared_firms.plant]\nsector = \"steel\"\n")],
+        "s.toml",
+        &[],
+        &[
+            "s.toml",
+            "declared_firms.plant.sector",
+            "`steel` is not a sector",
+        ],
+    );
+    refused(
+        &[(
+            "s.toml",
+            "[declared_firms.plant]\nsector = \"energy\"\nregion = \"R99\"\n",
+        )],
+        "s.toml",
+        &[],
+        &["s.toml", "declared_firms.plant.region", "R01"],
+    );
+    refused(
+        &[(
+            "s.toml",
+            "[declared_firms.plant]\nneeds = { water = -1.0 }\n",
+        )],
+        "s.toml",
+        &[],
+        &["s.toml", "declared_firms.plant.needs.water", "out of range"],
+    );
+}
+
+#[test]
+fn snapshot_year_outside_the_run() {
+    refused(
+        &[("s.toml", "[output]\nfirm_snapshot_years = [1900]\n")],
+        "s.toml",
+        &[],
+        &["s.toml", "output.firm_snapshot_years", "within the run"],
+    );
+}
+
+#[test]
+fn transition_outputs_are_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = run_small(
+        &out,
+        &[
+            "--set",
+            "output.firm_snapshot_years=[1960, 2000]",
+            "--set",
+            "declared_firms.anchor.sector=\"energy\"",
+            "--set",
+            "declared_firms.anchor.employees=300",
+            "--set",
+            "shocks.hub.kind=\"remove_hub\"",
+            "--set",
+            "shocks.hub.year=2015",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let ts = Table::read(&out.join("timeseries.csv"));
+    for name in [
+        "symbiosis_exchanges",
+        "exchanged_tonnes",
+        "waste_generated",
+        "waste_reused",
+        "waste_reuse_rate",
+        "virgin_resource_use",
+        "virgin_resource_per_output",
+        "water_use",
+        "co2_emissions",
+        "citizen_participation_rate",
+        "tiers_lieux",
+        "conflicts",
+        "mean_environmental_concern",
+    ] {
+        ts.col(name);
+    }
+    for (w, r) in ts
+        .f64s("waste_reused")
+        .iter()
+        .zip(ts.f64s("waste_generated"))
+    {
+        assert!(*w <= r + 1e-6, "reused {w} > generated {r}");
+    }
+    let (reused, exchanged) = (ts.f64s("waste_reused"), ts.f64s("exchanged_tonnes"));
+    assert!(
+        reused
+            .iter()
+            .zip(&exchanged)
+            .all(|(a, b)| (a - b).abs() <= 1e-6 * b.max(1.0))
+    );
+
+    let ex = Table::read(&out.join("exchanges.csv"));
+    for (i, name) in ["step", "year", "from_firm", "to_firm", "material", "tonnes"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(ex.header[i], *name);
+    }
+    // exchanges.csv adds up to exchanged_tonnes, step by step.
+    let mut by_step = vec![0.0; 76];
+    for (s, t) in ex.f64s("step").iter().zip(ex.f64s("tonnes")) {
+        by_step[*s as usize] += t;
+    }
+    for (a, b) in by_step.iter().zip(&exchanged) {
+        assert!((a - b).abs() <= 1e-6 * b.max(1.0), "{a} vs {b}");
+    }
+
+    let firms = Table::read(&out.join("firms.csv"));
+    let expected = [
+        "year",
+        "firm_id",
+        "label",
+        "sector",
+        "region",
+        "employees",
+        "output",
+        "water_use",
+        "virgin_resource_use",
+        "waste_generated",
+        "waste_reused",
+        "exchanged_tonnes",
+    ];
+    for (i, name) in expected.iter().enumerate() {
+        assert_eq!(firms.header[i], *name);
+    }
+    let years: std::collections::BTreeSet<String> =
+        firms.rows.iter().map(|r| r[0].clone()).collect();
+    assert_eq!(years.into_iter().collect::<Vec<_>>(), vec!["1960", "2000"]);
+    let label = firms.col("label");
+    assert!(
+        firms.rows.iter().any(|r| r[label] == "anchor"),
+        "declared firm keeps its label"
+    );
+
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(
+        events.starts_with("step,year,kind,subject,value\n"),
+        "{events}"
+    );
+    assert!(
+        events.contains(",1973,energy_price,") && events.contains(",2009,demand,"),
+        "{events}"
+    );
+    assert!(events.contains(",2015,remove_hub,"), "{events}");
+    let res = Table::read(&out.join("resilience.csv"));
+    assert_eq!(res.header[..4], ["year", "kind", "subject", "indicator"]);
+    assert_eq!(res.rows.len(), 4 * 2, "two indicators per shock");
+}
+
+#[test]
+fn symbiosis_can_be_switched_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = run_small(&out, &["--set", "symbiosis.enabled=false"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ts = Table::read(&out.join("timeseries.csv"));
+    assert!(ts.f64s("exchanged_tonnes").iter().all(|&x| x == 0.0));
+    assert!(ts.f64s("waste_generated").iter().any(|&x| x > 0.0));
+    let ex = std::fs::read_to_string(out.join("exchanges.csv")).unwrap();
+    assert_eq!(ex.lines().count(), 1, "only the header: {ex}");
+    assert!(ex.starts_with("step,year,from_firm,to_firm,material,tonnes"));
+}

@@ -23,9 +23,14 @@ fn thread_count_does_not_change_a_single_byte() {
             "--quiet",
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
-        let ts = std::fs::read(out.join("timeseries.csv")).unwrap();
-        let rg = std::fs::read(out.join("regions.csv")).unwrap();
-        (ts, rg)
+        [
+            "timeseries.csv",
+            "regions.csv",
+            "exchanges.csv",
+            "events.csv",
+            "resilience.csv",
+        ]
+        .map(|f| std::fs::read(out.join(f)).unwrap_or_else(|e| panic!("{f}: {e}")))
     };
     let one = run("t1", "1", "42");
     let four = run("t4", "4", "42");
