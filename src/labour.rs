@@ -113,8 +113,9 @@ pub fn labour_market(
                 return (fate, staff.to_vec(), Vec::new());
             }
             let leave = (staff.len() as u32).saturating_sub(market.targets[i]) as usize;
-            let mean_spinoffs =
-                sp_rate * f64::from(f.margin.max(0.0)) * staff.len() as f64 * ctx.dt;
+            // Declared firms keep the staff the scenario gives them: no spin-offs.
+            let rate = if f.declared == NONE { sp_rate } else { 0.0 };
+            let mean_spinoffs = rate * f64::from(f.margin.max(0.0)) * staff.len() as f64 * ctx.dt;
             let spin = if mean_spinoffs > 0.0 {
                 Poisson::new(mean_spinoffs)
                     .map(|p| p.sample(&mut rng) as usize)
@@ -356,12 +357,16 @@ pub fn labour_market(
     }
     let mut declared_targets = Vec::new();
     if new_year {
-        // Firms declared by name start in their founding year, with a job
-        // seeker of their region as first employee; they then hire towards
-        // their declared size.
+        // Firms declared by name start in their founding year (or the first
+        // year after it with a job seeker), with a job seeker of their region
+        // as first employee; they then hire towards their declared size.
         let mut taken: std::collections::BTreeSet<u32> = startups.iter().map(|s| s.0).collect();
-        for (index, d) in model.scenario.declared_firms.values().enumerate() {
-            if d.founded != ctx.year || d.founded <= model.scenario.run.start_year {
+        let declared: Vec<_> = model.scenario.declared_firms.values().cloned().collect();
+        for (index, d) in declared.iter().enumerate() {
+            let pending = !model.declared_created[index]
+                && d.founded <= ctx.year
+                && (d.closed == 0 || ctx.year < d.closed);
+            if !pending {
                 continue;
             }
             let id = model.next_firm_id + created.len() as u32;
@@ -399,7 +404,8 @@ pub fn labour_market(
                 taken.insert(c as u32);
                 declared_targets.push((created.len(), d.employees as u32));
                 created.push((firm, c as u32));
-                tally.entries_startup += 1;
+                model.declared_created[index] = true;
+                tally.entries_declared += 1;
             }
         }
     }
@@ -468,7 +474,7 @@ pub fn labour_market(
     // 6. Remove firms that exited or have no one left.
     refresh_workforce(model);
     for (i, f) in model.firms.iter().enumerate() {
-        if !dead[i] && f.employees == 0 {
+        if !dead[i] && f.employees == 0 && f.declared == NONE {
             dead[i] = true;
             tally.exits_shrunk += 1;
         }

@@ -81,11 +81,9 @@ impl Prices {
     }
 }
 
-/// Yearly needs and by-products of a firm (tonnes per year).
-pub fn firm_flows(s: &Scenario, technology: &Technology, f: &Firm, year: i64) -> (Flows, Flows) {
-    // A firm that lost an exchanged supply in the last step produces, and so
-    // releases, less while it re-sources.
-    let disrupted = (1.0 - s.symbiosis.disruption_effect * f64::from(f.disruption)).max(0.0);
+/// Yearly needs and by-products of a firm at full throughput (tonnes per
+/// year); disruption is applied by the symbiosis step.
+pub fn firm_flows(technology: &Technology, f: &Firm, year: i64) -> (Flows, Flows) {
     if f.declared != NONE
         && let Some(d) = technology.declared.get(f.declared as usize)
         && d.has_tonnages
@@ -93,11 +91,10 @@ pub fn firm_flows(s: &Scenario, technology: &Technology, f: &Firm, year: i64) ->
         // Declared tonnages are the firm's own figures: they scale with how
         // far it has reached its declared size, not with eco-innovation.
         let scale = (f64::from(f.employees) / d.employees).min(1.0);
-        let out = scale * disrupted;
-        let need = d.needs.map(|x| x * out);
+        let need = d.needs.map(|x| x * scale);
         let byproduct = std::array::from_fn(|k| {
             if year >= d.byproducts_from[k] {
-                d.byproducts[k] * out
+                d.byproducts[k] * scale
             } else {
                 0.0
             }
@@ -105,7 +102,7 @@ pub fn firm_flows(s: &Scenario, technology: &Technology, f: &Firm, year: i64) ->
         return (need, byproduct);
     }
     let sec = f.sector as usize;
-    let q = f.sales * f64::from(f.intensity) * disrupted;
+    let q = f.sales * f64::from(f.intensity);
     (
         technology.inputs[sec].map(|x| x * q),
         technology.byproducts[sec].map(|x| x * q),

@@ -24,6 +24,7 @@ pub struct Tally {
     pub events: u32,
     pub entries_spinoff: u32,
     pub entries_startup: u32,
+    pub entries_declared: u32,
     pub exits_bankrupt: u32,
     pub exits_shrunk: u32,
     pub exits_owner: u32,
@@ -63,6 +64,7 @@ pub struct StepRow {
     pub micro_firms: u64,
     pub spinoffs: u32,
     pub startups: u32,
+    pub declared_entries: u32,
     pub exits_bankruptcy: u32,
     pub exits_shrinking: u32,
     pub exits_owner: u32,
@@ -235,10 +237,7 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
         concern_sum += f64::from(c.concern);
     }
     let sym = &tally.symbiosis;
-    let mut region_reused = vec![0f64; n_regions];
-    for f in &m.firms {
-        region_reused[f.region as usize] += f64::from(f.reused);
-    }
+    let region_reused = &m.region_reused;
     let mut region_clusters = vec![0u64; n_regions];
     for c in &m.institutions.clusters {
         region_clusters[c.region as usize] += 1;
@@ -254,7 +253,7 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
         large_firm_employment_share: ratio(emp_class[2] as f64, emp_f),
         sme_employment_share: ratio(emp_class[1] as f64, emp_f),
         micro_employment_share: ratio(emp_class[0] as f64, emp_f),
-        firm_entries: tally.entries_spinoff + tally.entries_startup,
+        firm_entries: tally.entries_spinoff + tally.entries_startup + tally.entries_declared,
         firm_exits: tally.exits_bankrupt
             + tally.exits_shrunk
             + tally.exits_owner
@@ -273,6 +272,7 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
         micro_firms: count_class[0],
         spinoffs: tally.entries_spinoff,
         startups: tally.entries_startup,
+        declared_entries: tally.entries_declared,
         exits_bankruptcy: tally.exits_bankrupt,
         exits_shrinking: tally.exits_shrunk,
         exits_owner: tally.exits_owner,
@@ -382,32 +382,30 @@ pub struct ExchangeRow {
     pub distance_km: f64,
 }
 
-/// The exchanges that flowed in the step just simulated.
+/// The exchanges that flowed in the step just simulated, as recorded when
+/// they delivered.
 pub fn exchange_rows(m: &Model, step: u32, year: i64) -> Vec<ExchangeRow> {
-    let label = |i: usize| -> String {
-        let d = m.firms[i].declared as usize;
-        m.declared_labels.get(d).cloned().unwrap_or_default()
+    let label = |d: u32| -> String {
+        m.declared_labels
+            .get(d as usize)
+            .cloned()
+            .unwrap_or_default()
     };
     m.symbiosis
-        .exchanges
+        .delivered
         .iter()
-        .filter(|e| e.flow > 0.0)
-        .filter_map(|e| {
-            let (i, j) = (m.index(e.from)?, m.index(e.to)?);
-            let (a, b) = (&m.firms[i], &m.firms[j]);
-            Some(ExchangeRow {
-                step,
-                year,
-                from_firm: e.from,
-                to_firm: e.to,
-                material: crate::scenario::MATERIAL_NAMES[e.material as usize],
-                tonnes: e.flow,
-                from_label: label(i),
-                to_label: label(j),
-                from_sector: crate::scenario::SECTOR_NAMES[a.sector as usize],
-                to_sector: crate::scenario::SECTOR_NAMES[b.sector as usize],
-                distance_km: crate::proximity::distance((a.x, a.y), (b.x, b.y)),
-            })
+        .map(|d| ExchangeRow {
+            step,
+            year,
+            from_firm: d.from,
+            to_firm: d.to,
+            material: crate::scenario::MATERIAL_NAMES[d.material as usize],
+            tonnes: d.tonnes,
+            from_label: label(d.from_declared),
+            to_label: label(d.to_declared),
+            from_sector: crate::scenario::SECTOR_NAMES[d.from_sector as usize],
+            to_sector: crate::scenario::SECTOR_NAMES[d.to_sector as usize],
+            distance_km: d.distance_km,
         })
         .collect()
 }

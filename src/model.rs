@@ -98,10 +98,16 @@ pub struct Model {
     pub declared_labels: Vec<String>,
     /// Closing year of each declared firm (0: never).
     pub(crate) declared_closing: Vec<i64>,
+    /// Whether each declared firm has been created.
+    pub(crate) declared_created: Vec<bool>,
     /// CO2 emitted by firms of each region in the last step, t/year.
     pub region_co2: Vec<f64>,
     /// Material costs of all firms in the last step, output units/year.
     pub material_cost: f64,
+    /// By-products sent to other firms by firms of each region in the last step, t/year.
+    pub region_reused: Vec<f64>,
+    /// Tonnes exchanged in the last step.
+    pub exchanged_last: f64,
     pub(crate) memory: Memory,
     step: u32,
     timings: Timings,
@@ -138,9 +144,16 @@ impl Model {
                 .values()
                 .map(|d| d.closed)
                 .collect(),
+            declared_created: scenario_for_tech
+                .declared_firms
+                .values()
+                .map(|d| d.founded <= scenario_for_tech.run.start_year)
+                .collect(),
             declared_labels,
             region_co2: vec![0.0; n_regions],
             material_cost: 0.0,
+            region_reused: vec![0.0; n_regions],
+            exchanged_last: 0.0,
             memory: Memory::default(),
             step: 0,
             timings: Timings::default(),

@@ -68,7 +68,7 @@ pub fn start(model: &mut Model, step: u32, year: i64) -> Vec<EventRow> {
             }
             "demand" => ("aggregate_demand".to_string(), shock.magnitude),
             "remove_hub" => {
-                let total: f64 = model.firms.iter().map(|f| f.exchanged_tonnes).sum::<f64>() / 2.0;
+                let total = model.exchanged_last;
                 let hub = model
                     .firms
                     .iter()
@@ -179,7 +179,12 @@ pub fn resilience(
                 |best, x| if x.1 < best.1 { x } else { best },
             );
             let trough_year = window[t].1;
-            let recovery = window[t..].iter().find(|x| x.2[k] >= before).map(|x| x.1);
+            // Never below its level before: recovered at once.
+            let recovery = if trough >= before {
+                Some(event.year)
+            } else {
+                window[t..].iter().find(|x| x.2[k] >= before).map(|x| x.1)
+            };
             let last_year = window[window.len() - 1].1;
             rows.push(ResilienceRow {
                 year: event.year,

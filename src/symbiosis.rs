@@ -74,10 +74,11 @@ impl Exchange {
     }
 }
 
-/// All exchanges, sorted by id.
+/// All exchanges, sorted by id, and the deliveries of the last step.
 #[derive(Debug, Clone, Default)]
 pub struct Symbiosis {
     pub exchanges: Vec<Exchange>,
+    pub delivered: Vec<Delivery>,
     next_id: u32,
 }
 
@@ -110,21 +111,93 @@ pub fn regional_facilitation(m: &Model, national: f64) -> Vec<f64> {
         .collect()
 }
 
+/// An exchange's delivery in a step, recorded when it flows (for
+/// `exchanges.csv`).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub from: u32,
+    pub to: u32,
+    pub material: u8,
+    pub tonnes: f64,
+    pub distance_km: f64,
+    pub from_sector: u8,
+    pub to_sector: u8,
+    pub from_declared: u32,
+    pub to_declared: u32,
+}
+
 /// One step of material flows and symbiosis. Updates firms' material
-/// accounts and cash, and returns the totals.
+/// accounts, disruption and cash, and returns the totals.
 pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> SymbiosisTotals {
     let n = model.firms.len();
     let sp = model.scenario.symbiosis.clone();
     let spy = model.scenario.run.steps_per_year as u32;
     let mut totals = SymbiosisTotals::default();
 
-    // Flows of every firm.
+    // Flows of every firm at full throughput.
     let m: &Model = model;
-    let flows: Vec<(Flows, Flows)> = m
+    let mut flows: Vec<(Flows, Flows)> = m
         .firms
         .par_iter()
-        .map(|f| firm_flows(&m.scenario, &m.technology, f, ctx.year))
+        .map(|f| firm_flows(&m.technology, f, ctx.year))
         .collect();
+
+    // 0. Exchanges whose partner closed since the last step are gone; the
+    //    partner left behind lost a supply or an outlet by surprise, and its
+    //    production is disrupted while it re-sources or finds a way to
+    //    dispose (disruption fades by `disruption_recovery` per year).
+    let mut lost = vec![[0.0; N_MATERIALS]; n];
+    let mut lost_outlet = vec![[0.0; N_MATERIALS]; n];
+    let before = model.symbiosis.exchanges.len();
+    {
+        let index_of = &model.index_of;
+        let index = |id: u32| {
+            index_of
+                .get(id as usize)
+                .copied()
+                .filter(|&i| i != NONE)
+                .map(|i| i as usize)
+        };
+        for e in &model.symbiosis.exchanges {
+            let k = e.material as usize;
+            match (index(e.from), index(e.to)) {
+                (None, Some(j)) if e.flow > 0.0 => lost[j][k] += e.flow,
+                (Some(i), None) if e.flow > 0.0 => lost_outlet[i][k] += e.flow,
+                _ => {}
+            }
+        }
+        model
+            .symbiosis
+            .exchanges
+            .retain(|e| index(e.from).is_some() && index(e.to).is_some());
+    }
+    totals.broken += (before - model.symbiosis.exchanges.len()) as u32;
+    let critical: Vec<f64> = model
+        .scenario
+        .materials
+        .all()
+        .iter()
+        .map(|x| x.criticality)
+        .collect();
+    let fade = (1.0 - sp.disruption_recovery).powf(ctx.dt);
+    for (j, f) in model.firms.iter_mut().enumerate() {
+        let mut shock: f64 = 0.0;
+        for k in 0..N_MATERIALS {
+            let (need, out) = (flows[j].0[k], flows[j].1[k]);
+            if need > 0.0 {
+                shock = shock.max(critical[k] * (lost[j][k] / need).min(1.0));
+            }
+            if out > 0.0 {
+                shock = shock.max(critical[k] * (lost_outlet[j][k] / out).min(1.0));
+            }
+        }
+        f.disruption = (f64::from(f.disruption) * fade).max(shock) as f32;
+        let throughput = (1.0 - sp.disruption_effect * f64::from(f.disruption)).max(0.0);
+        if throughput < 1.0 {
+            flows[j].0.iter_mut().for_each(|x| *x *= throughput);
+            flows[j].1.iter_mut().for_each(|x| *x *= throughput);
+        }
+    }
     let mut accounts: Vec<Account> = flows
         .iter()
         .map(|(need, byproduct)| Account {
@@ -135,28 +208,6 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         .collect();
 
     // 1. Existing exchanges: end, renew, deliver (oldest first).
-    let before = model.symbiosis.exchanges.len();
-    let index_of = &model.index_of;
-    let alive = |id: u32| index_of.get(id as usize).is_some_and(|&i| i != NONE);
-    // Flows lost by surprise this step, because a partner closed (a process
-    // change, a contract not renewed or a partner winding down are
-    // foreseen): (firm id, material, tonnes, whether it lost a supply rather
-    // than an outlet).
-    let mut lost: Vec<(u32, usize, f64, bool)> = Vec::new();
-    for e in &model.symbiosis.exchanges {
-        if e.flow > 0.0 {
-            match (alive(e.from), alive(e.to)) {
-                (false, true) => lost.push((e.to, e.material as usize, e.flow, true)),
-                (true, false) => lost.push((e.from, e.material as usize, e.flow, false)),
-                _ => {}
-            }
-        }
-    }
-    model
-        .symbiosis
-        .exchanges
-        .retain(|e| alive(e.from) && alive(e.to));
-    totals.broken += (before - model.symbiosis.exchanges.len()) as u32;
     let mut supply_left: Vec<Flows> = flows.iter().map(|x| x.1).collect();
     let mut need_left: Vec<Flows> = flows.iter().map(|x| x.0).collect();
     let mut exchange_costs = vec![0.0; n];
@@ -170,6 +221,7 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
             need_commit[j][e.material as usize] += e.committed();
         }
     }
+    let mut delivered = Vec::new();
     let mut kept = Vec::with_capacity(model.symbiosis.exchanges.len());
     for mut e in std::mem::take(&mut model.symbiosis.exchanges) {
         let (Some(i), Some(j)) = (model.index(e.from), model.index(e.to)) else {
@@ -179,10 +231,8 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         let mut rng = model
             .streams
             .rng(Purpose::Exchange, ctx.step, u64::from(e.id));
-        let d = distance(
-            (model.firms[i].x, model.firms[i].y),
-            (model.firms[j].x, model.firms[j].y),
-        );
+        let (fi, fj) = (&model.firms[i], &model.firms[j]);
+        let d = distance((fi.x, fi.y), (fj.x, fj.y));
         let mut alive = rng.random::<f64>() >= change;
         if e.expansion > e.contracted && ctx.step >= e.expands_at {
             e.contracted = e.expansion;
@@ -195,9 +245,9 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
             let spare = flows[i].1[k] - (supply_commit[i][k] - e.committed());
             let usable = flows[j].0[k] - (need_commit[j][k] - e.committed());
             let q = spare.min(usable).max(0.0);
-            alive = q >= sp.min_tonnes
+            let renewed = q >= sp.min_tonnes
                 && q * (prices.avoided(k) - prices.exchange_cost(k, d)) > e.transaction;
-            if alive {
+            if renewed {
                 supply_commit[i][k] += q - e.committed();
                 need_commit[j][k] += q - e.committed();
                 if q < e.contracted {
@@ -208,51 +258,78 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
                     e.expands_at = ctx.step + sp.setup_years as u32 * spy;
                 }
             }
+            alive = renewed;
             e.renew_at = ctx.step + sp.contract_years as u32 * spy;
         }
+        e.flow = 0.0;
         if alive && ctx.step >= e.flows_from {
             let flow = e.contracted.min(supply_left[i][k]).min(need_left[j][k]);
             // A partner whose production is disrupted suspends the flow but
             // keeps the contract; otherwise too small a flow ends it.
-            let disrupted = model.firms[i].disruption > 0.0 || model.firms[j].disruption > 0.0;
+            let disrupted = fi.disruption > 0.0 || fj.disruption > 0.0;
             if flow < sp.break_fraction * e.contracted && !disrupted {
                 alive = false;
-            } else {
+            } else if flow > 0.0 {
                 supply_left[i][k] -= flow;
                 need_left[j][k] -= flow;
                 accounts[i].sent[k] += flow;
                 accounts[j].received[k] += flow;
-                let cost = flow * prices.exchange_cost(k, d) + e.transaction;
-                exchange_costs[i] += 0.5 * cost;
-                exchange_costs[j] += 0.5 * cost;
+                // The surplus is shared equally: each partner ends with half
+                // of what the exchange saves over disposal and virgin
+                // purchase, net of its transport, treatment and transaction.
+                let disposal = flow * (prices.disposal[k] + prices.carbon * prices.co2_disposal[k]);
+                let virgin = flow * (prices.virgin[k] + prices.carbon * prices.co2_virgin[k]);
+                let surplus = disposal + virgin - flow * prices.exchange_cost(k, d) - e.transaction;
+                exchange_costs[i] += disposal - 0.5 * surplus;
+                exchange_costs[j] += virgin - 0.5 * surplus;
                 e.flow = flow;
                 totals.exchanges += 1;
                 totals.exchanged += flow;
+                delivered.push(Delivery {
+                    from: e.from,
+                    to: e.to,
+                    material: e.material,
+                    tonnes: flow,
+                    distance_km: d,
+                    from_sector: fi.sector,
+                    to_sector: fj.sector,
+                    from_declared: fi.declared,
+                    to_declared: fj.declared,
+                });
             }
-        } else if alive {
-            e.flow = 0.0;
         }
         if alive {
             kept.push(e);
         } else {
+            supply_commit[i][k] -= e.committed();
+            need_commit[j][k] -= e.committed();
             totals.broken += 1;
         }
     }
     model.symbiosis.exchanges = kept;
+    model.symbiosis.delivered = delivered;
 
     // 2–3. Search and agreement.
     if sp.enabled {
         totals.formed = search(model, ctx, prices, &flows);
     }
 
-    // Accounts, costs and cash.
+    // Accounts, costs and cash. A declared firm with its own tonnages serves
+    // markets beyond the territory: its material costs stay out of the local
+    // market (competitiveness and wages).
     let tech = &model.technology;
+    let n_regions = model.territory.len();
+    let (mut region_co2, mut region_reused) = (vec![0.0; n_regions], vec![0.0; n_regions]);
     for (i, (f, a)) in model.firms.iter_mut().zip(accounts.iter_mut()).enumerate() {
         let process = tech.process_co2[f.sector as usize] * f.sales * f64::from(f.intensity);
         a.settle(prices, process, exchange_costs[i]);
+        let own_market = !tech
+            .declared
+            .get(f.declared as usize)
+            .is_some_and(|d| d.has_tonnages);
         f.cash -= a.cost * ctx.dt;
-        f.material_cost_share = if f.sales > 0.0 {
-            (a.cost / f.sales).min(10.0) as f32
+        f.material_cost_share = if own_market && f.sales > 0.0 {
+            (a.cost / f.sales).clamp(0.0, 10.0) as f32
         } else {
             0.0
         };
@@ -266,36 +343,15 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         totals.virgin += a.virgin_total();
         totals.water += a.virgin(crate::materials::WATER);
         totals.co2 += a.co2;
-        totals.material_cost += a.cost;
-    }
-    // Disruption of firms that lost a supply or an outlet by surprise, felt
-    // at the next step.
-    let critical: Vec<f64> = model
-        .scenario
-        .materials
-        .all()
-        .iter()
-        .map(|x| x.criticality)
-        .collect();
-    for f in model.firms.iter_mut() {
-        f.disruption = 0.0;
-    }
-    for (id, k, tonnes, supply) in lost {
-        if let Some(j) = model.index(id) {
-            let base = if supply { flows[j].0[k] } else { flows[j].1[k] };
-            let share = if base > 0.0 {
-                (tonnes / base).min(1.0)
-            } else {
-                0.0
-            } * critical[k];
-            let f = &mut model.firms[j];
-            f.disruption = f.disruption.max(share as f32);
+        if own_market {
+            totals.material_cost += a.cost;
         }
+        region_co2[f.region as usize] += a.co2;
+        region_reused[f.region as usize] += a.reused();
     }
-    model.region_co2 = vec![0.0; model.territory.len()];
-    for (f, a) in model.firms.iter().zip(&accounts) {
-        model.region_co2[f.region as usize] += a.co2;
-    }
+    model.region_co2 = region_co2;
+    model.region_reused = region_reused;
+    model.exchanged_last = totals.exchanged;
     totals
 }
 
@@ -388,9 +444,10 @@ fn search(model: &mut Model, ctx: &StepContext, prices: &Prices, flows: &[(Flows
                 if left < sp.min_tonnes {
                     continue;
                 }
-                let draws = Poisson::new(intensity)
+                let searches = Poisson::new(intensity)
                     .map(|p| p.sample(&mut rng) as u64)
                     .unwrap_or(0);
+                let draws = searches * sp.candidates_per_search.max(1) as u64;
                 // Of the receivers examined, the firm approaches the one
                 // with which the exchange gains most.
                 let mut best: Option<(f64, usize, f64, f64, f64)> = None;

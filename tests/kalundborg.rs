@@ -2,7 +2,9 @@
 //! deciding the exchanges, reproduce the documented figures of 2000
 //! (Chertow 2004): about 2.9 Mt exchanged per year, collective water use
 //! about 25 % below, and the power station's about 60 % below, the same
-//! scenario without symbiosis.
+//! scenario without symbiosis — averaged over replicate seeds, as the
+//! brief asks of every pattern (which receiver a supplier finds first is
+//! left to chance, as it was in history).
 
 mod common;
 
@@ -38,19 +40,26 @@ fn water_2000(folder: &Path) -> BTreeMap<String, f64> {
         .collect()
 }
 
-#[test]
-fn kalundborg_in_2000_matches_the_documented_figures() {
-    let dir = tempfile::tempdir().unwrap();
-    let on = run(dir.path(), "on", &[]);
-    let off = run(dir.path(), "off", &["--set", "symbiosis.enabled=false"]);
+/// Figures of one seed: tonnes exchanged in 2000, collective and power
+/// plant water ratios (with / without symbiosis), and whether the refinery's
+/// water goes to the power plant and its gypsum to the plasterboard plant.
+struct Figures {
+    exchanged: f64,
+    collective: f64,
+    power: f64,
+    refinery_water_to_power: bool,
+    gypsum_to_plasterboard: bool,
+}
 
-    let series = Table::read(&on.join("timeseries.csv")).by_year();
-    let exchanged = series[&2000]["exchanged_tonnes"];
-    assert!(
-        (2.32e6..=3.48e6).contains(&exchanged),
-        "exchanged in 2000: {exchanged:.0} t (2.9 Mt ± 20 %)"
+fn figures(dir: &Path, seed: u64) -> Figures {
+    let s = seed.to_string();
+    let on = run(dir, &format!("on{seed}"), &["--seed", &s]);
+    let off = run(
+        dir,
+        &format!("off{seed}"),
+        &["--seed", &s, "--set", "symbiosis.enabled=false"],
     );
-
+    let series = Table::read(&on.join("timeseries.csv")).by_year();
     let (w_on, w_off) = (water_2000(&on), water_2000(&off));
     for label in [
         "power_plant",
@@ -66,38 +75,63 @@ fn kalundborg_in_2000_matches_the_documented_figures() {
             "{label} missing from firms.csv in 2000"
         );
     }
-    let collective = w_on.values().sum::<f64>() / w_off.values().sum::<f64>();
-    assert!(
-        (0.70..=0.80).contains(&collective),
-        "collective water use ratio {collective:.3} (0.75 ± 0.05)"
-    );
-    let power = w_on["power_plant"] / w_off["power_plant"];
-    assert!(
-        (0.32..=0.48).contains(&power),
-        "power plant water use ratio {power:.3} (0.40 ± 0.08)"
-    );
-
     // The model, not the scenario, decided the exchanges: none before the
-    // partners existed, and the power plant's links are among them.
+    // partners existed.
     let ex = Table::read(&on.join("exchanges.csv"));
-    let (year, from, to) = (ex.col("year"), ex.col("from_label"), ex.col("to_label"));
+    let (year, from, to, material) = (
+        ex.col("year"),
+        ex.col("from_label"),
+        ex.col("to_label"),
+        ex.col("material"),
+    );
     assert!(
         ex.rows
             .iter()
             .all(|r| r[year].parse::<i64>().unwrap() >= 1959)
     );
-    let links: Vec<(String, String)> = ex
-        .rows
-        .iter()
-        .filter(|r| r[year] == "2000")
-        .map(|r| (r[from].clone(), r[to].clone()))
-        .collect();
+    let has = |a: &str, b: &str, k: &str| {
+        ex.rows
+            .iter()
+            .any(|r| r[year] == "2000" && r[from] == a && r[to] == b && r[material] == k)
+    };
+    Figures {
+        exchanged: series[&2000]["exchanged_tonnes"],
+        collective: w_on.values().sum::<f64>() / w_off.values().sum::<f64>(),
+        power: w_on["power_plant"] / w_off["power_plant"],
+        refinery_water_to_power: has("refinery", "power_plant", "water"),
+        gypsum_to_plasterboard: has("power_plant", "plasterboard", "gypsum"),
+    }
+}
+
+#[test]
+fn kalundborg_in_2000_matches_the_documented_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<Figures> = (1..=8u64).map(|s| figures(dir.path(), s)).collect();
+    let n = runs.len() as f64;
+    let mean = |f: fn(&Figures) -> f64| runs.iter().map(f).sum::<f64>() / n;
+    let count = |f: fn(&Figures) -> bool| runs.iter().filter(|r| f(r)).count();
+
+    let exchanged = mean(|r| r.exchanged);
     assert!(
-        links.contains(&("refinery".into(), "power_plant".into())),
-        "{links:?}"
+        (2.32e6..=3.48e6).contains(&exchanged),
+        "mean exchanged in 2000: {exchanged:.0} t (2.9 Mt ± 20 %)"
     );
+    let collective = mean(|r| r.collective);
     assert!(
-        links.contains(&("power_plant".into(), "plasterboard".into())),
-        "{links:?}"
+        (0.70..=0.80).contains(&collective),
+        "mean collective water use ratio {collective:.3} (0.75 ± 0.05)"
     );
+    let power = mean(|r| r.power);
+    assert!(
+        (0.32..=0.48).contains(&power),
+        "mean power plant water use ratio {power:.3} (0.40 ± 0.08)"
+    );
+    // The documented links form in most histories.
+    let water = count(|r| r.refinery_water_to_power);
+    let gypsum = count(|r| r.gypsum_to_plasterboard);
+    assert!(
+        water >= 6,
+        "refinery water to the power plant in {water} of 8 seeds"
+    );
+    assert!(gypsum >= 6, "gypsum to plasterboard in {gypsum} of 8 seeds");
 }

@@ -210,7 +210,8 @@ pub const PARAMS: &[ParamSpec] = &[
     p("materials.*.criticality", "share", 0.0, 1.0, "Share of a firm's material throughput at stake, for a step, when it loses by surprise all of its exchanged supply, or outlet, of the material."),
     // symbiosis
     p("symbiosis.enabled", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Firms exchange by-products; false turns industrial symbiosis off."),
-    p("symbiosis.search_rate", "candidates/year", 0.0, 100.0, "Receivers a firm with an unused by-product examines per year and material, before facilitation."),
+    p("symbiosis.search_rate", "searches/year", 0.0, 100.0, "Searches per year and material of a firm with an unused by-product, before facilitation."),
+    p("symbiosis.candidates_per_search", "receivers", 1.0, 100.0, "Candidate receivers examined in one search; the firm approaches the one with which the exchange gains most."),
     p("symbiosis.facilitation_search", "multiplier", 0.0, 100.0, "Search is multiplied by 1 + facilitation_search × facilitation."),
     p("symbiosis.network_share", "share", 0.0, 1.0, "Share of candidate receivers drawn from the firm's cooperation partners and cluster co-members."),
     p("symbiosis.reach_km", "km", 1.0, 5000.0, "Decay length of the region drawn for a candidate receiver."),
@@ -223,7 +224,8 @@ pub const PARAMS: &[ParamSpec] = &[
     p("symbiosis.process_change_rate", "1/year", 0.0, 1.0, "Hazard that a change of process ends an exchange."),
     p("symbiosis.cluster_facilitation", "share", 0.0, 1.0, "Facilitation when a partner is a member of a cluster organisation (animation, trust)."),
     p("symbiosis.authority_facilitation", "share/budget share", 0.0, 10.0, "Facilitation per unit of (local authority activity × symbiosis share of its budget)."),
-    p("symbiosis.disruption_effect", "share", 0.0, 1.0, "Scales the production disruption of a firm that just lost an exchanged supply: it loses effect × criticality × lost share of that need, for a step."),
+    p("symbiosis.disruption_effect", "share", 0.0, 1.0, "Scales the disruption of a firm whose partner closed: its material throughput is 1 − effect × criticality × share of the need or outlet lost."),
+    p("symbiosis.disruption_recovery", "1/year", 0.0, 1.0, "Share of a disruption that fades per year as the firm re-sources or finds a way to dispose."),
     p("symbiosis.max_facilitation", "share", 0.0, 1.0, "Facilitation never removes more than this share of transaction costs."),
     // citizens
     p("citizens.initial_concern", "concern (0–1)", 0.0, 1.0, "Mean environmental concern at the start and of entrants, before it adjusts."),

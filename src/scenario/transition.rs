@@ -145,6 +145,7 @@ impl Default for Materials {
 pub struct SymbiosisParams {
     pub enabled: bool,
     pub search_rate: f64,
+    pub candidates_per_search: i64,
     pub facilitation_search: f64,
     pub network_share: f64,
     pub reach_km: f64,
@@ -158,6 +159,7 @@ pub struct SymbiosisParams {
     pub cluster_facilitation: f64,
     pub authority_facilitation: f64,
     pub disruption_effect: f64,
+    pub disruption_recovery: f64,
     pub max_facilitation: f64,
 }
 
@@ -166,6 +168,7 @@ impl Default for SymbiosisParams {
         Self {
             enabled: true,
             search_rate: 0.3,
+            candidates_per_search: 3,
             facilitation_search: 4.0,
             network_share: 0.3,
             reach_km: 60.0,
@@ -179,6 +182,7 @@ impl Default for SymbiosisParams {
             cluster_facilitation: 0.3,
             authority_facilitation: 1.0,
             disruption_effect: 1.0,
+            disruption_recovery: 0.5,
             max_facilitation: 0.8,
         }
     }
