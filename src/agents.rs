@@ -100,9 +100,11 @@ pub struct Firm {
     pub declared: u32,
     /// Closed by a shock at this step.
     pub closing: bool,
-    /// Share of one of its material needs whose exchanged supply it lost in
-    /// the last step (its production is disrupted while it re-sources).
+    /// Disruption of its material throughput after losing an exchanged
+    /// supply or outlet by surprise (criticality × share lost), in force
+    /// until step `disrupted_until` while it re-sources.
     pub disruption: f32,
+    pub disrupted_until: u32,
 }
 
 /// A citizen of working age (the labour force).

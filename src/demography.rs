@@ -230,6 +230,7 @@ pub fn new_firm(m: &Model, ctx: &StepContext, id: u32, founding: Founding) -> Fi
         declared: NONE,
         closing: false,
         disruption: 0.0,
+        disrupted_until: 0,
     }
 }
 
@@ -331,5 +332,6 @@ pub fn declared_firm(
         declared: index as u32,
         closing: false,
         disruption: 0.0,
+        disrupted_until: 0,
     })
 }

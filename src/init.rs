@@ -255,6 +255,7 @@ pub fn populate(
                 declared: NONE,
                 closing: false,
                 disruption: 0.0,
+                disrupted_until: 0,
             });
         }
     }

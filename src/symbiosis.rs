@@ -144,8 +144,8 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
 
     // 0. Exchanges whose partner closed since the last step are gone; the
     //    partner left behind lost a supply or an outlet by surprise, and its
-    //    production is disrupted while it re-sources or finds a way to
-    //    dispose (disruption fades by `disruption_recovery` per year).
+    //    production is disrupted until it has re-sourced or found a way to
+    //    dispose, `disruption_years` later.
     let mut lost = vec![[0.0; N_MATERIALS]; n];
     let mut lost_outlet = vec![[0.0; N_MATERIALS]; n];
     let before = model.symbiosis.exchanges.len();
@@ -179,7 +179,7 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         .iter()
         .map(|x| x.criticality)
         .collect();
-    let fade = (1.0 - sp.disruption_recovery).powf(ctx.dt);
+    let lasts = ((sp.disruption_years * f64::from(spy)).round() as u32).max(1);
     for (j, f) in model.firms.iter_mut().enumerate() {
         let mut shock: f64 = 0.0;
         for k in 0..N_MATERIALS {
@@ -191,7 +191,13 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
                 shock = shock.max(critical[k] * (lost_outlet[j][k] / out).min(1.0));
             }
         }
-        f.disruption = (f64::from(f.disruption) * fade).max(shock) as f32;
+        if ctx.step >= f.disrupted_until {
+            f.disruption = 0.0;
+        }
+        if shock > 0.0 {
+            f.disruption = f.disruption.max(shock as f32);
+            f.disrupted_until = ctx.step + lasts;
+        }
         let throughput = (1.0 - sp.disruption_effect * f64::from(f.disruption)).max(0.0);
         if throughput < 1.0 {
             flows[j].0.iter_mut().for_each(|x| *x *= throughput);

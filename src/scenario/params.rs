@@ -225,7 +225,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("symbiosis.cluster_facilitation", "share", 0.0, 1.0, "Facilitation when a partner is a member of a cluster organisation (animation, trust)."),
     p("symbiosis.authority_facilitation", "share/budget share", 0.0, 10.0, "Facilitation per unit of (local authority activity × symbiosis share of its budget)."),
     p("symbiosis.disruption_effect", "share", 0.0, 1.0, "Scales the disruption of a firm whose partner closed: its material throughput is 1 − effect × criticality × share of the need or outlet lost."),
-    p("symbiosis.disruption_recovery", "1/year", 0.0, 1.0, "Share of a disruption that fades per year as the firm re-sources or finds a way to dispose."),
+    p("symbiosis.disruption_years", "years", 0.0, 20.0, "Years a firm needs to replace a supply or outlet lost by surprise (its own boiler, a disposal route or a new exchange; by default as long as setting up an exchange); its throughput stays disrupted meanwhile (at least one step)."),
     p("symbiosis.max_facilitation", "share", 0.0, 1.0, "Facilitation never removes more than this share of transaction costs."),
     // citizens
     p("citizens.initial_concern", "concern (0–1)", 0.0, 1.0, "Mean environmental concern at the start and of entrants, before it adjusts."),

@@ -159,7 +159,7 @@ pub struct SymbiosisParams {
     pub cluster_facilitation: f64,
     pub authority_facilitation: f64,
     pub disruption_effect: f64,
-    pub disruption_recovery: f64,
+    pub disruption_years: f64,
     pub max_facilitation: f64,
 }
 
@@ -182,7 +182,7 @@ impl Default for SymbiosisParams {
             cluster_facilitation: 0.3,
             authority_facilitation: 1.0,
             disruption_effect: 1.0,
-            disruption_recovery: 0.5,
+            disruption_years: 2.0,
             max_facilitation: 0.8,
         }
     }
