@@ -35,6 +35,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sectors;
 pub mod shocks;
+pub mod sweep;
 pub mod symbiosis;
 pub mod territory;
 

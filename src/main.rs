@@ -6,12 +6,13 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use proxima::output::{Progress, RunOptions, run_to_folder};
 use proxima::scenario::{self, Override};
+use proxima::sweep::{Plan, RunSpec, Shard, SweepOptions, SweepProgress};
 
 #[derive(Parser)]
 #[command(
@@ -62,6 +63,47 @@ enum Command {
     },
     /// Print every parameter with its default, unit, range and meaning (Markdown).
     Params,
+    /// Run the design of a plan file (sweep_*.toml): many runs, in parallel, resumable.
+    Sweep {
+        /// Plan file (TOML, named sweep_*.toml).
+        plan: PathBuf,
+        /// Sweep folder [default: output/<plan file stem>, or output/<stem>.shard-I-of-N].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs simulated at the same time [default: all cores].
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Threads shared by the runs' steps [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only part I of N (runs with run_id % N == I), or `slurm` to take it from
+        /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.
+        #[arg(long, value_name = "I/N|slurm")]
+        shard: Option<String>,
+        /// Continue an interrupted sweep in its folder: only the missing runs are simulated.
+        #[arg(long)]
+        resume: bool,
+        /// Print the number of runs and write design.csv only.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replace the sweep folder if it exists.
+        #[arg(long)]
+        force: bool,
+        /// No progress bar and no summary.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Merge the finished shard folders of one plan into one sweep folder.
+    Merge {
+        /// Folder to create.
+        out: PathBuf,
+        /// Shard folders (every shard of the plan, in any order).
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Replace OUT if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 enum Failure {
@@ -69,6 +111,8 @@ enum Failure {
     Input(proxima::Error),
     /// The run failed or was interrupted: exit code 1 (130 on Ctrl-C).
     Run(proxima::Error),
+    /// A sweep stopped on Ctrl-C after saying how to resume: exit code 130.
+    Stopped,
 }
 
 fn main() -> ExitCode {
@@ -79,6 +123,7 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
+        Err(Failure::Stopped) => ExitCode::from(130),
         Err(Failure::Run(e)) => {
             eprintln!("error: {e}");
             if matches!(e, proxima::Error::Cancelled { .. }) {
@@ -135,8 +180,248 @@ impl Progress for Bar {
     }
 }
 
+fn count_option(name: &str, value: Option<usize>) -> Result<usize, Failure> {
+    match value {
+        Some(0) => Err(Failure::Input(proxima::Error::scenario(
+            format!("--{name}"),
+            name,
+            "0 is out of range; allowed: 1 or more",
+        ))),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)),
+    }
+}
+
+/// `I/N`, or `slurm` read from the array task's environment.
+fn parse_shard(text: &str) -> Result<Shard, Failure> {
+    let bad =
+        |message: String| Failure::Input(proxima::Error::scenario("--shard", "shard", message));
+    if text == "slurm" {
+        let var = |name: &str| -> Result<Option<u64>, Failure> {
+            match std::env::var(name) {
+                Ok(v) => v
+                    .trim()
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| bad(format!("{name}={v} is not a non-negative integer"))),
+                Err(_) => Ok(None),
+            }
+        };
+        let Some(id) = var("SLURM_ARRAY_TASK_ID")? else {
+            return Err(bad(
+                "`slurm` needs SLURM_ARRAY_TASK_ID: run it inside a SLURM array job (sbatch --array)".into(),
+            ));
+        };
+        let min = var("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        let step = var("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+        let count = match var("SLURM_ARRAY_TASK_COUNT")? {
+            Some(c) => c,
+            None => match var("SLURM_ARRAY_TASK_MAX")? {
+                Some(max) => (max.saturating_sub(min)) / step + 1,
+                None => return Err(bad("`slurm` needs SLURM_ARRAY_TASK_COUNT".into())),
+            },
+        };
+        let index = id.saturating_sub(min) / step;
+        if id < min || index >= count {
+            return Err(bad(format!(
+                "array task {id} is not one of the {count} tasks from {min} by {step}"
+            )));
+        }
+        return Ok(Shard { index, count });
+    }
+    let parsed = text
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?)));
+    match parsed {
+        Some((index, count)) if count >= 1 && index < count => Ok(Shard { index, count }),
+        _ => Err(bad(format!(
+            "`{text}` is not a shard; allowed: I/N with 0 ≤ I < N (e.g. 0/4), or slurm"
+        ))),
+    }
+}
+
+struct SweepBar {
+    bar: Option<ProgressBar>,
+    failed: AtomicU64,
+}
+
+impl SweepProgress for SweepBar {
+    fn start(&self, runs: u64, done: u64) {
+        if let Some(b) = &self.bar {
+            b.set_length(runs);
+            b.set_position(done);
+            b.reset_eta();
+        }
+    }
+
+    fn run_done(&self, _spec: &RunSpec, ok: bool) {
+        let failed = if ok {
+            self.failed.load(Ordering::Relaxed)
+        } else {
+            self.failed.fetch_add(1, Ordering::Relaxed) + 1
+        };
+        if let Some(b) = &self.bar {
+            b.inc(1);
+            b.set_message(format!("{failed} failed"));
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sweep(
+    plan_path: PathBuf,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    threads: Option<usize>,
+    shard: Option<String>,
+    resume: bool,
+    dry_run: bool,
+    force: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let shard = shard.as_deref().map(parse_shard).transpose()?;
+    let jobs = count_option("jobs", jobs)?;
+    let threads = count_option("threads", threads)?;
+    let plan = Plan::load(&plan_path).map_err(Failure::Input)?;
+    let out = out.unwrap_or_else(|| {
+        let base = default_out(&plan_path);
+        match shard {
+            Some(s) => {
+                let name = base
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                base.with_file_name(format!("{name}.shard-{}-of-{}", s.index, s.count))
+            }
+            None => base,
+        }
+    });
+    let runs = plan.runs();
+    let in_shard = match shard {
+        Some(s) => (0..runs).filter(|id| s.contains(*id)).count() as u64,
+        None => runs,
+    };
+    if dry_run {
+        let path = proxima::sweep::write_design(&plan, &out, force).map_err(Failure::Input)?;
+        println!(
+            "{runs} runs ({} design points × {} replicates){}; wrote {}",
+            plan.points.len(),
+            plan.replicates,
+            match shard {
+                Some(s) => format!(", {in_shard} in shard {}/{}", s.index, s.count),
+                None => String::new(),
+            },
+            path.display()
+        );
+        return Ok(());
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = ProgressBar::new(in_shard);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} [{bar:40}] {pos}/{len} runs, {msg}, {elapsed} (eta {eta})",
+        ) {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b.set_message("0 failed");
+        b
+    });
+    let progress = SweepBar {
+        bar,
+        failed: AtomicU64::new(0),
+    };
+    let opts = SweepOptions {
+        out: out.clone(),
+        jobs,
+        threads,
+        shard,
+        resume,
+        force,
+    };
+    let result =
+        proxima::sweep::run_sweep(&plan, &opts, &proxima::sweep::simulate, &progress, &cancel);
+    if let Some(b) = &progress.bar {
+        b.finish_and_clear();
+    }
+    let report = result.map_err(|e| match e {
+        e @ (proxima::Error::Output { .. } | proxima::Error::Scenario { .. }) => Failure::Input(e),
+        e => Failure::Run(e),
+    })?;
+    if !report.complete {
+        let mut again = format!(
+            "proxima sweep {} --out {}",
+            plan_path.display(),
+            out.display()
+        );
+        if let Some(s) = shard {
+            again.push_str(&format!(" --shard {}/{}", s.index, s.count));
+        }
+        eprintln!(
+            "stopped: {} of {} runs are saved in {}; continue with: {again} --resume",
+            report.resumed + report.ran,
+            report.runs,
+            out.display()
+        );
+        return Err(Failure::Stopped);
+    }
+    if !quiet {
+        eprintln!(
+            "wrote {} ({} runs: {} simulated now, {} already done, {} failed)",
+            report.folder.display(),
+            report.runs,
+            report.ran,
+            report.resumed,
+            report.failed
+        );
+    }
+    if report.failed > 0 {
+        return Err(Failure::Run(proxima::Error::Output {
+            path: report.folder.join("runs.csv"),
+            message: format!(
+                "{} of {} runs failed; their errors are in the error column",
+                report.failed, report.runs
+            ),
+        }));
+    }
+    Ok(())
+}
+
 fn execute(command: Command) -> Result<(), Failure> {
     match command {
+        Command::Sweep {
+            plan,
+            out,
+            jobs,
+            threads,
+            shard,
+            resume,
+            dry_run,
+            force,
+            quiet,
+        } => sweep(
+            plan, out, jobs, threads, shard, resume, dry_run, force, quiet,
+        ),
+        Command::Merge { out, shards, force } => {
+            let r = proxima::sweep::merge(&out, &shards, force).map_err(Failure::Input)?;
+            eprintln!(
+                "wrote {} ({} runs from {} shards, {} failed)",
+                r.folder.display(),
+                r.runs,
+                shards.len(),
+                r.failed
+            );
+            if r.failed > 0 {
+                return Err(Failure::Run(proxima::Error::Output {
+                    path: r.folder.join("runs.csv"),
+                    message: format!("{} of {} runs failed", r.failed, r.runs),
+                }));
+            }
+            Ok(())
+        }
         Command::Validate { scenario, set } => {
             let o = overrides(&set, None)?;
             let r = scenario::load(&scenario, &o).map_err(Failure::Input)?;

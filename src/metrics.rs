@@ -38,7 +38,7 @@ pub struct Tally {
 }
 
 /// One row of `timeseries.csv`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct StepRow {
     pub step: u32,
     pub year: i64,

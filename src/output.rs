@@ -59,6 +59,11 @@ impl RunFolder {
         })
     }
 
+    /// The folder being written (renamed into place by [`Self::commit`]).
+    pub fn path(&self) -> &Path {
+        &self.partial
+    }
+
     /// Path of a file inside the folder being written.
     pub fn file(&self, name: &str) -> PathBuf {
         self.partial.join(name)

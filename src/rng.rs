@@ -88,15 +88,45 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A ChaCha key derived with SplitMix64 from a seed and a domain (a purpose,
+/// or one of the sweep domains below); distinct domains give independent keys.
+pub fn derived_key(seed: u64, domain: u64) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    let mut state = seed ^ domain.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    for chunk in key.chunks_mut(8) {
+        chunk.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
+    }
+    key
+}
+
+/// Domain of the seeds of a sweep's runs (far from the purposes' small numbers).
+pub const DOMAIN_RUN_SEEDS: u64 = 0x5357_4545_5000_0001;
+/// Domain of the draws of `random` and `lhs` designs.
+pub const DOMAIN_DESIGN: u64 = 0x5357_4545_5000_0002;
+
+/// The ChaCha8 stream `stream` of the key derived from (`seed`, `domain`).
+pub fn keyed_stream(seed: u64, domain: u64, stream: u64) -> ChaCha8Rng {
+    let mut r = ChaCha8Rng::from_seed(derived_key(seed, domain));
+    r.set_stream(stream);
+    r
+}
+
+/// Seed of run (`point`, `replicate`) of a sweep with master seed `master`:
+/// the first 63 bits drawn from stream `point` at block `replicate`, so it
+/// depends on nothing else (not on timing, workers or shards).
+pub fn run_seed(master: u64, point: u64, replicate: u64) -> u64 {
+    let mut r = keyed_stream(master, DOMAIN_RUN_SEEDS, point);
+    // One 64-byte block (16 words) per replicate.
+    r.set_word_pos(u128::from(replicate) << 4);
+    r.random::<u64>() >> 1
+}
+
 impl Streams {
     /// Derive one key per purpose from a master seed.
     pub fn new(seed: u64) -> Self {
         let mut keys = [[0u8; 32]; N_PURPOSES];
         for (p, key) in keys.iter_mut().enumerate() {
-            let mut state = seed ^ (p as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
-            for chunk in key.chunks_mut(8) {
-                chunk.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
-            }
+            *key = derived_key(seed, p as u64);
         }
         Self { keys }
     }

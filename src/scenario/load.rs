@@ -78,16 +78,40 @@ pub fn parse_override(text: &str) -> Result<Override> {
 
 /// Load, merge and validate a scenario file with overrides.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<ResolvedScenario> {
-    let mut chain = Vec::new();
-    read_chain(path, None, &mut Vec::new(), &mut chain)?;
-    let layers: Vec<(String, toml::Table)> = chain
-        .iter()
-        .map(|(p, t)| (p.display().to_string(), t.clone()))
-        .collect();
-    let mut resolved = resolve_layers(layers, overrides)?;
-    resolved.source = path.to_path_buf();
-    resolved.files = chain.into_iter().map(|(p, _)| p).collect();
-    Ok(resolved)
+    ScenarioChain::read(path)?.resolve(overrides)
+}
+
+/// A scenario file and its `extends` chain, read once and resolved with as
+/// many sets of overrides as needed (a sweep resolves one per design point).
+#[derive(Debug, Clone)]
+pub struct ScenarioChain {
+    path: PathBuf,
+    chain: Vec<(PathBuf, toml::Table)>,
+}
+
+impl ScenarioChain {
+    /// Read `path` and the files it extends; nothing is validated yet.
+    pub fn read(path: &Path) -> Result<Self> {
+        let mut chain = Vec::new();
+        read_chain(path, None, &mut Vec::new(), &mut chain)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            chain,
+        })
+    }
+
+    /// Merge the chain with `overrides` over the defaults and validate.
+    pub fn resolve(&self, overrides: &[Override]) -> Result<ResolvedScenario> {
+        let layers: Vec<(String, toml::Table)> = self
+            .chain
+            .iter()
+            .map(|(p, t)| (p.display().to_string(), t.clone()))
+            .collect();
+        let mut resolved = resolve_layers(layers, overrides)?;
+        resolved.source = self.path.clone();
+        resolved.files = self.chain.iter().map(|(p, _)| p.clone()).collect();
+        Ok(resolved)
+    }
 }
 
 /// Resolve a scenario given as TOML text (no `extends`), for tests and
@@ -224,7 +248,12 @@ fn read_chain(
 }
 
 fn parse_toml(origin: &str, text: &str) -> Result<toml::Table> {
-    toml::from_str::<toml::Table>(text).map_err(|e| {
+    parse_toml_as(origin, text)
+}
+
+/// Parse TOML text into `T`; a syntax error is one line with its position.
+pub(crate) fn parse_toml_as<T: serde::de::DeserializeOwned>(origin: &str, text: &str) -> Result<T> {
+    toml::from_str::<T>(text).map_err(|e| {
         let place = e
             .span()
             .map(|span| {
@@ -246,11 +275,11 @@ fn parse_toml(origin: &str, text: &str) -> Result<toml::Table> {
     })
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn kind(v: &toml::Value) -> &'static str {
+pub(crate) fn kind(v: &toml::Value) -> &'static str {
     match v {
         toml::Value::String(_) => "a string",
         toml::Value::Integer(_) => "an integer",
@@ -351,22 +380,28 @@ fn coerce(default: &toml::Value, value: toml::Value) -> std::result::Result<toml
     }
 }
 
-fn unknown_key(origin: &str, path: &str, key: &str, siblings: &toml::Table) -> Error {
+pub(crate) fn unknown_key(origin: &str, path: &str, key: &str, siblings: &toml::Table) -> Error {
+    let names: Vec<&str> = siblings.keys().map(String::as_str).collect();
+    Error::scenario(
+        origin,
+        path,
+        format!("unknown key; {}", suggest(key, &names)),
+    )
+}
+
+/// "did you mean `x`?" when a name is close to `key`, else the valid names.
+pub fn suggest(key: &str, names: &[&str]) -> String {
     let mut best: Option<(&str, f64)> = None;
-    for k in siblings.keys() {
+    for k in names {
         let score = strsim::jaro_winkler(key, k);
         if score > best.map(|b| b.1).unwrap_or(0.0) {
             best = Some((k, score));
         }
     }
-    let hint = match best {
+    match best {
         Some((k, s)) if s >= 0.8 => format!("did you mean `{k}`?"),
-        _ => {
-            let names: Vec<&str> = siblings.keys().map(String::as_str).collect();
-            format!("valid keys here: {}", names.join(", "))
-        }
-    };
-    Error::scenario(origin, path, format!("unknown key; {hint}"))
+        _ => format!("valid keys here: {}", names.join(", ")),
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,10 @@ mod validate;
 
 pub use validate::region_index;
 
-pub use load::{Override, ResolvedScenario, load, parse_override, resolve_str};
+pub(crate) use load::kind;
+pub use load::{
+    Override, ResolvedScenario, ScenarioChain, load, parse_override, resolve_str, suggest,
+};
 
 /// The defaults of every parameter as a TOML value.
 pub fn defaults_value() -> crate::Result<toml::Value> {

@@ -1,0 +1,1108 @@
+//! Plan files (`sweep_*.toml`): a base scenario, a master seed, replicates, a
+//! design and the parameters it varies, read and checked as strictly as a
+//! scenario before anything runs.
+//!
+//! ```toml
+//! base = "default.toml"        # relative to the plan file
+//! seed = 2026                  # master seed of the sweep
+//! replicates = 3
+//! design = "grid"              # grid | random | lhs | oat
+//! # samples = 50               # random and lhs only
+//! # seeds = "independent"      # or "common": replicate r has one seed at every point
+//!
+//! [fixed]                      # overrides applied to every run
+//! "run.end_year" = 2025
+//!
+//! [vary]                       # dotted scenario paths, as with --set
+//! "proximity.geographic_weight" = [0.5, 1.5]       # grid, oat, random: values
+//! "cooperation.base_probability" = { min = 0.01, max = 0.1 }  # random, lhs
+//!
+//! [output]
+//! columns = ["firms", "ties_per_firm"]   # default: every column
+//! years = { from = 1950, to = 2025, every = 5 }  # or a list; default: every year
+//! ```
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use rand::RngExt;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::metrics::StepRow;
+use crate::rng;
+use crate::scenario::{Override, ResolvedScenario, ScenarioChain, kind, suggest};
+
+/// Largest number of runs a plan may ask for.
+pub const MAX_RUNS: u64 = 10_000_000;
+
+/// A TOML tree whose tables keep the order of the file (so the parameter
+/// columns follow the plan).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Node {
+    Table(IndexMap<String, Node>),
+    Leaf(toml::Value),
+}
+
+impl Node {
+    /// Parse TOML text, keeping the order of keys; a syntax error is one
+    /// line with its position.
+    pub fn parse(origin: &str, text: &str) -> Result<IndexMap<String, Node>> {
+        let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
+            let place = e
+                .span()
+                .map(|span| {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let col = before
+                        .rsplit('\n')
+                        .next()
+                        .map(|l| l.chars().count())
+                        .unwrap_or(0)
+                        + 1;
+                    format!("line {line}, column {col}: ")
+                })
+                .unwrap_or_default();
+            Error::ScenarioFile {
+                origin: origin.to_string(),
+                message: format!("invalid TOML at {place}{}", one_line(e.message())),
+            }
+        })?;
+        Ok(table_node(doc.as_table().iter()))
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn table_node<'a>(
+    items: impl Iterator<Item = (&'a str, &'a toml_edit::Item)>,
+) -> IndexMap<String, Node> {
+    items
+        .filter_map(|(k, item)| {
+            let node = match item {
+                toml_edit::Item::None => return None,
+                toml_edit::Item::Table(t) => Node::Table(table_node(t.iter())),
+                toml_edit::Item::Value(v) => value_node(v),
+                toml_edit::Item::ArrayOfTables(a) => Node::Leaf(toml::Value::Array(
+                    a.iter()
+                        .map(|t| {
+                            toml::Value::Table(
+                                t.iter()
+                                    .filter_map(|(k, i)| {
+                                        i.as_value().map(|v| (k.to_string(), plain(v)))
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .collect(),
+                )),
+            };
+            Some((k.to_string(), node))
+        })
+        .collect()
+}
+
+/// An inline table keeps its order (ranges, nested dotted keys); any other
+/// value is a leaf.
+fn value_node(v: &toml_edit::Value) -> Node {
+    match v {
+        toml_edit::Value::InlineTable(t) => Node::Table(
+            t.iter()
+                .map(|(k, v)| (k.to_string(), value_node(v)))
+                .collect(),
+        ),
+        other => Node::Leaf(plain(other)),
+    }
+}
+
+/// A `toml_edit` value as a plain TOML value.
+fn plain(v: &toml_edit::Value) -> toml::Value {
+    use toml_edit::Value as E;
+    match v {
+        E::String(s) => toml::Value::String(s.value().clone()),
+        E::Integer(i) => toml::Value::Integer(*i.value()),
+        E::Float(f) => toml::Value::Float(*f.value()),
+        E::Boolean(b) => toml::Value::Boolean(*b.value()),
+        E::Datetime(d) => toml::Value::String(d.value().to_string()),
+        E::Array(a) => toml::Value::Array(a.iter().map(plain).collect()),
+        E::InlineTable(t) => {
+            toml::Value::Table(t.iter().map(|(k, v)| (k.to_string(), plain(v))).collect())
+        }
+    }
+}
+
+/// How design points are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DesignKind {
+    /// Full factorial over lists of values.
+    Grid,
+    /// `samples` independent uniform draws (ranges) or choices (lists).
+    Random,
+    /// Latin hypercube of `samples` points over ranges.
+    Lhs,
+    /// One factor at a time around the base scenario's values.
+    Oat,
+}
+
+const DESIGN_NAMES: &[&str] = &["grid", "random", "lhs", "oat"];
+
+/// The values a factor takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Domain {
+    /// A list of values.
+    Values(Vec<toml::Value>),
+    /// A range: integer if the parameter is an integer, else real.
+    Range { min: f64, max: f64, integer: bool },
+}
+
+/// A varied parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factor {
+    /// Dotted scenario path, also the column name.
+    pub path: String,
+    pub domain: Domain,
+    /// Its value in the base scenario (with `[fixed]` applied).
+    pub base: toml::Value,
+}
+
+/// One run of a sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSpec {
+    /// `point × replicates + replicate`: the row of `design.csv`.
+    pub run_id: u64,
+    pub point: u64,
+    pub replicate: u64,
+    /// The run's `run.seed`.
+    pub seed: u64,
+}
+
+/// A validated plan with its design.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The plan file as named by the user.
+    pub file: PathBuf,
+    /// The plan's file name (recorded in the manifest without folders).
+    pub file_name: String,
+    /// The plan as written, in file order.
+    pub raw: IndexMap<String, Node>,
+    pub base: ScenarioChain,
+    /// The base scenario with `[fixed]` applied.
+    pub resolved_base: ResolvedScenario,
+    pub seed: u64,
+    pub replicates: u64,
+    pub design: DesignKind,
+    pub samples: Option<u64>,
+    /// Replicate r has the same seed at every point (common random numbers).
+    pub common_seeds: bool,
+    pub fixed: Vec<Override>,
+    pub factors: Vec<Factor>,
+    /// Design points: one value per factor.
+    pub points: Vec<Vec<toml::Value>>,
+    /// Time-series columns kept (always starting with `step` and `year`).
+    pub columns: Vec<String>,
+    /// Years kept (`None`: all).
+    pub years: Option<BTreeSet<i64>>,
+}
+
+const PLAN_KEYS: &[&str] = &[
+    "base",
+    "seed",
+    "replicates",
+    "design",
+    "samples",
+    "seeds",
+    "fixed",
+    "vary",
+    "output",
+];
+const OUTPUT_KEYS: &[&str] = &["columns", "years"];
+const YEAR_KEYS: &[&str] = &["from", "to", "every"];
+
+/// The columns of a single run's `timeseries.csv`, in order.
+pub fn series_columns() -> Result<Vec<String>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(StepRow::default())
+        .map_err(|e| Error::Internal(format!("series header: {e}")))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("series header: {e}")))?;
+    let text = String::from_utf8_lossy(&bytes);
+    Ok(text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(String::from)
+        .collect())
+}
+
+/// Text of a scalar value in CSV files (floats keep a decimal point).
+pub fn value_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => format!("{f:?}"),
+        toml::Value::Boolean(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+struct Ctx<'a> {
+    origin: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, key: &str, message: impl Into<String>) -> Error {
+        Error::scenario(self.origin, key, message)
+    }
+
+    fn check_keys(
+        &self,
+        table: &IndexMap<String, Node>,
+        prefix: &str,
+        allowed: &[&str],
+    ) -> Result<()> {
+        for key in table.keys() {
+            if !allowed.contains(&key.as_str()) {
+                return Err(self.err(
+                    &join(prefix, key),
+                    format!("unknown key; {}", suggest(key, allowed)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn leaf<'n>(&self, node: &'n Node, key: &str, expected: &str) -> Result<&'n toml::Value> {
+        match node {
+            Node::Leaf(v) => Ok(v),
+            Node::Table(_) => Err(self.err(key, format!("expected {expected}, found a table"))),
+        }
+    }
+
+    fn integer(&self, node: &Node, key: &str, min: i64, max: i64) -> Result<i64> {
+        let v = self.leaf(node, key, "an integer")?;
+        let toml::Value::Integer(i) = v else {
+            return Err(self.err(key, format!("expected an integer, found {}", kind(v))));
+        };
+        if *i < min || *i > max {
+            return Err(self.err(key, format!("{i} is out of range; allowed: {min} to {max}")));
+        }
+        Ok(*i)
+    }
+
+    fn string<'n>(&self, node: &'n Node, key: &str, allowed: &[&str]) -> Result<&'n str> {
+        let v = self.leaf(node, key, "a string")?;
+        let toml::Value::String(s) = v else {
+            return Err(self.err(key, format!("expected a string, found {}", kind(v))));
+        };
+        if !allowed.is_empty() && !allowed.contains(&s.as_str()) {
+            return Err(self.err(
+                key,
+                format!("`{s}` is not allowed; allowed: {}", allowed.join(", ")),
+            ));
+        }
+        Ok(s)
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+/// Flatten a table of dotted paths (quoted `"a.b" = …` or nested `a.b = …`)
+/// into (path, leaf node) pairs in file order. A table with `min`/`max` keys
+/// is a range, hence a leaf.
+fn flatten<'n>(table: &'n IndexMap<String, Node>, prefix: &str, out: &mut Vec<(String, &'n Node)>) {
+    for (key, node) in table {
+        let path = join(prefix, key);
+        match node {
+            Node::Table(t) if !(t.contains_key("min") || t.contains_key("max")) => {
+                flatten(t, &path, out)
+            }
+            _ => out.push((path, node)),
+        }
+    }
+}
+
+/// The value at a dotted path of a TOML tree.
+fn lookup<'v>(tree: &'v toml::Value, path: &str) -> Option<&'v toml::Value> {
+    path.split('.')
+        .try_fold(tree, |v, segment| v.as_table().and_then(|t| t.get(segment)))
+}
+
+impl Plan {
+    /// Read, check and expand a plan file. Every design point is resolved
+    /// and validated as a scenario; the first problem is returned.
+    pub fn load(path: &Path) -> Result<Self> {
+        let origin = path.display().to_string();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !(name.starts_with("sweep_") && name.ends_with(".toml")) {
+            return Err(Error::ScenarioFile {
+                origin,
+                message: "plan files are named sweep_*.toml".into(),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::ScenarioFile {
+            origin: origin.clone(),
+            message: format!("cannot read plan: {e}"),
+        })?;
+        let raw = Node::parse(&origin, &text)?;
+        let ctx = Ctx { origin: &origin };
+        ctx.check_keys(&raw, "", PLAN_KEYS)?;
+        let required = |key: &str| {
+            raw.get(key)
+                .ok_or_else(|| ctx.err(key, "missing; every plan needs base, seed and design"))
+        };
+
+        let base_text = ctx.string(required("base")?, "base", &[])?;
+        let base_path = path.parent().unwrap_or(Path::new(".")).join(base_text);
+        let base = ScenarioChain::read(&base_path)
+            .map_err(|e| ctx.err("base", format!("cannot use `{base_text}`: {e}")))?;
+        let seed = ctx.integer(required("seed")?, "seed", 0, i64::MAX)? as u64;
+        let replicates = match raw.get("replicates") {
+            Some(n) => ctx.integer(n, "replicates", 1, MAX_RUNS as i64)? as u64,
+            None => 1,
+        };
+        let design = match ctx.string(required("design")?, "design", DESIGN_NAMES)? {
+            "grid" => DesignKind::Grid,
+            "random" => DesignKind::Random,
+            "lhs" => DesignKind::Lhs,
+            _ => DesignKind::Oat,
+        };
+        let samples = match (design, raw.get("samples")) {
+            (DesignKind::Random | DesignKind::Lhs, Some(n)) => {
+                Some(ctx.integer(n, "samples", 1, MAX_RUNS as i64)? as u64)
+            }
+            (DesignKind::Random | DesignKind::Lhs, None) => {
+                return Err(ctx.err(
+                    "samples",
+                    "missing; random and lhs designs need samples = N",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(ctx.err(
+                    "samples",
+                    "only random and lhs designs take samples; grid and oat take lists of values",
+                ));
+            }
+            (_, None) => None,
+        };
+        let common_seeds = match raw.get("seeds") {
+            Some(n) => ctx.string(n, "seeds", &["independent", "common"])? == "common",
+            None => false,
+        };
+
+        // [fixed]: overrides of every run.
+        let mut fixed = Vec::new();
+        if let Some(node) = raw.get("fixed") {
+            let Node::Table(t) = node else {
+                return Err(ctx.err("fixed", "expected a table of dotted paths and values"));
+            };
+            let mut leaves = Vec::new();
+            flatten(t, "", &mut leaves);
+            for (p, node) in leaves {
+                let key = format!("fixed.{p}");
+                if p == "run.seed" {
+                    return Err(ctx.err(&key, "the sweep derives each run's seed from `seed`; set the master seed instead"));
+                }
+                let value = match node {
+                    Node::Leaf(v) => v.clone(),
+                    Node::Table(_) => {
+                        return Err(ctx.err(&key, "expected a value, found a range"));
+                    }
+                };
+                fixed.push(Override {
+                    text: format!("{p}={} ({origin} [fixed])", value_text(&value)),
+                    path: p,
+                    value,
+                });
+            }
+        }
+        let resolved_base = base.resolve(&fixed).map_err(|e| match e {
+            Error::Scenario {
+                origin: o,
+                key,
+                message,
+            } if o.contains("[fixed]") => ctx.err(&format!("fixed.{key}"), message),
+            other => other,
+        })?;
+        let base_tree = toml::Value::try_from(&resolved_base.scenario)
+            .map_err(|e| Error::Internal(format!("base scenario: {e}")))?;
+
+        // [vary]: the factors.
+        let mut factors = Vec::new();
+        match raw.get("vary") {
+            Some(Node::Table(t)) => {
+                let mut leaves = Vec::new();
+                flatten(t, "", &mut leaves);
+                for (p, node) in leaves {
+                    factors.push(factor(&ctx, design, &p, node, &base_tree, &fixed)?);
+                }
+            }
+            Some(Node::Leaf(_)) => {
+                return Err(ctx.err("vary", "expected a table of dotted paths and values"));
+            }
+            None => {}
+        }
+        if factors.is_empty() && design != DesignKind::Grid {
+            return Err(ctx.err(
+                "vary",
+                "missing or empty; random, lhs and oat designs need at least one parameter",
+            ));
+        }
+
+        // [output]
+        let mut columns = vec!["step".to_string(), "year".to_string()];
+        let mut years = None;
+        if let Some(node) = raw.get("output") {
+            let Node::Table(t) = node else {
+                return Err(ctx.err("output", "expected a table with columns and years"));
+            };
+            ctx.check_keys(t, "output", OUTPUT_KEYS)?;
+            if let Some(node) = t.get("columns") {
+                let all = series_columns()?;
+                let names: Vec<&str> = all.iter().map(String::as_str).collect();
+                let list = ctx.leaf(node, "output.columns", "a list of column names")?;
+                let Some(items) = list.as_array() else {
+                    return Err(ctx.err(
+                        "output.columns",
+                        format!("expected a list of column names, found {}", kind(list)),
+                    ));
+                };
+                if items.is_empty() {
+                    return Err(ctx.err(
+                        "output.columns",
+                        "is empty; leave it out to keep every column",
+                    ));
+                }
+                for item in items {
+                    let Some(c) = item.as_str() else {
+                        return Err(ctx.err(
+                            "output.columns",
+                            format!("expected column names in quotes, found {}", kind(item)),
+                        ));
+                    };
+                    if !names.contains(&c) {
+                        return Err(ctx.err(
+                            "output.columns",
+                            format!(
+                                "`{c}` is not a time-series column; {}",
+                                suggest(c, &names).replace("valid keys here", "columns")
+                            ),
+                        ));
+                    }
+                    if !columns.iter().any(|x| x == c) {
+                        columns.push(c.to_string());
+                    }
+                }
+            } else {
+                columns = series_columns()?;
+            }
+            if let Some(node) = t.get("years") {
+                years = Some(year_selection(&ctx, node, &resolved_base)?);
+            }
+        } else {
+            columns = series_columns()?;
+        }
+
+        let mut plan = Self {
+            file: path.to_path_buf(),
+            file_name: name,
+            raw,
+            base,
+            resolved_base,
+            seed,
+            replicates,
+            design,
+            samples,
+            common_seeds,
+            fixed,
+            factors,
+            points: Vec::new(),
+            columns,
+            years,
+        };
+        let n_points = plan.count_points().ok_or_else(|| {
+            ctx.err(
+                "vary",
+                format!("the design has more than {MAX_RUNS} points"),
+            )
+        })?;
+        match n_points.checked_mul(plan.replicates) {
+            Some(n) if n <= MAX_RUNS => {}
+            _ => {
+                return Err(ctx.err(
+                    "replicates",
+                    format!(
+                        "{n_points} points × {} replicates is more than {MAX_RUNS} runs",
+                        plan.replicates
+                    ),
+                ));
+            }
+        }
+        plan.points = plan.generate();
+        plan.check_points(&ctx)?;
+        Ok(plan)
+    }
+
+    fn count_points(&self) -> Option<u64> {
+        match self.design {
+            DesignKind::Grid => self.factors.iter().try_fold(1u64, |n, f| match &f.domain {
+                Domain::Values(v) => n.checked_mul(v.len() as u64),
+                Domain::Range { .. } => None,
+            }),
+            DesignKind::Random | DesignKind::Lhs => self.samples,
+            DesignKind::Oat => Some(
+                1 + self
+                    .factors
+                    .iter()
+                    .map(|f| match &f.domain {
+                        Domain::Values(v) => v.len() as u64,
+                        Domain::Range { .. } => 0,
+                    })
+                    .sum::<u64>(),
+            ),
+        }
+        .filter(|n| *n <= MAX_RUNS)
+    }
+
+    /// The design points, in a fixed documented order.
+    fn generate(&self) -> Vec<Vec<toml::Value>> {
+        match self.design {
+            DesignKind::Grid => {
+                // Nested loops in file order: the last factor varies fastest.
+                let mut points: Vec<Vec<toml::Value>> = vec![Vec::new()];
+                for f in &self.factors {
+                    let Domain::Values(values) = &f.domain else {
+                        continue;
+                    };
+                    points = points
+                        .into_iter()
+                        .flat_map(|p| {
+                            values.iter().map(move |v| {
+                                let mut q = p.clone();
+                                q.push(v.clone());
+                                q
+                            })
+                        })
+                        .collect();
+                }
+                points
+            }
+            DesignKind::Oat => {
+                let base: Vec<toml::Value> = self.factors.iter().map(|f| f.base.clone()).collect();
+                let mut points = vec![base.clone()];
+                for (i, f) in self.factors.iter().enumerate() {
+                    if let Domain::Values(values) = &f.domain {
+                        for v in values {
+                            let mut p = base.clone();
+                            p[i] = v.clone();
+                            points.push(p);
+                        }
+                    }
+                }
+                points
+            }
+            DesignKind::Random | DesignKind::Lhs => {
+                let n = self.samples.unwrap_or(0) as usize;
+                let lhs = self.design == DesignKind::Lhs;
+                let columns: Vec<Vec<toml::Value>> = self
+                    .factors
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| sample_factor(f, n, lhs, self.seed, i as u64))
+                    .collect();
+                (0..n)
+                    .map(|j| columns.iter().map(|c| c[j].clone()).collect())
+                    .collect()
+            }
+        }
+    }
+
+    /// The overrides of design point `point` (without the seed).
+    pub fn point_overrides(&self, point: u64) -> Vec<Override> {
+        let mut out = self.fixed.clone();
+        if let Some(values) = self.points.get(point as usize) {
+            for (f, v) in self.factors.iter().zip(values) {
+                out.push(Override {
+                    path: f.path.clone(),
+                    value: v.clone(),
+                    text: format!(
+                        "{}={} ({} design point {point})",
+                        f.path,
+                        value_text(v),
+                        self.file_name
+                    ),
+                });
+            }
+        }
+        out
+    }
+
+    /// Resolve every point (in parallel) and report the first, in design
+    /// order, that is not a valid scenario.
+    fn check_points(&self, ctx: &Ctx<'_>) -> Result<()> {
+        let results: Vec<Result<()>> = (0..self.points.len() as u64)
+            .into_par_iter()
+            .map(|p| self.base.resolve(&self.point_overrides(p)).map(|_| ()))
+            .collect();
+        for (p, r) in results.into_iter().enumerate() {
+            if let Err(e) = r {
+                let detail = match e {
+                    Error::Scenario { key, message, .. } => format!("{key}: {message}"),
+                    other => other.to_string(),
+                };
+                let values: Vec<String> = self
+                    .factors
+                    .iter()
+                    .zip(&self.points[p])
+                    .map(|(f, v)| format!("{}={}", f.path, value_text(v)))
+                    .collect();
+                return Err(ctx.err(
+                    "vary",
+                    format!(
+                        "design point {p} ({}) is not a valid scenario: {detail}",
+                        values.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of runs.
+    pub fn runs(&self) -> u64 {
+        self.points.len() as u64 * self.replicates
+    }
+
+    /// The run with this id.
+    pub fn run(&self, run_id: u64) -> RunSpec {
+        let point = run_id / self.replicates;
+        let replicate = run_id % self.replicates;
+        let seed_point = if self.common_seeds { 0 } else { point };
+        RunSpec {
+            run_id,
+            point,
+            replicate,
+            seed: rng::run_seed(self.seed, seed_point, replicate),
+        }
+    }
+
+    /// The scenario of a run: base, `[fixed]`, the point's values and the seed.
+    pub fn scenario(&self, spec: &RunSpec) -> Result<ResolvedScenario> {
+        let mut o = self.point_overrides(spec.point);
+        o.push(Override {
+            path: "run.seed".into(),
+            value: toml::Value::Integer(spec.seed as i64),
+            text: format!(
+                "run.seed={} ({} run {})",
+                spec.seed, self.file_name, spec.run_id
+            ),
+        });
+        self.base.resolve(&o)
+    }
+
+    /// Identifier and parameter fields of a run, as in `design.csv`.
+    pub fn id_fields(&self, spec: &RunSpec) -> Vec<String> {
+        let mut f = vec![
+            spec.run_id.to_string(),
+            spec.replicate.to_string(),
+            spec.seed.to_string(),
+        ];
+        if let Some(values) = self.points.get(spec.point as usize) {
+            f.extend(values.iter().map(value_text));
+        }
+        f
+    }
+
+    /// Header of `design.csv` (and first columns of the other files).
+    pub fn id_header(&self) -> Vec<String> {
+        let mut h = vec!["run_id".to_string(), "replicate".into(), "seed".into()];
+        h.extend(self.factors.iter().map(|f| f.path.clone()));
+        h
+    }
+}
+
+fn number(ctx: &Ctx<'_>, v: &toml::Value, key: &str) -> Result<f64> {
+    let x = match v {
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::Float(f) => *f,
+        other => {
+            return Err(ctx.err(key, format!("expected a number, found {}", kind(other))));
+        }
+    };
+    if !x.is_finite() {
+        return Err(ctx.err(key, "must be a finite number"));
+    }
+    Ok(x)
+}
+
+fn factor(
+    ctx: &Ctx<'_>,
+    design: DesignKind,
+    path: &str,
+    node: &Node,
+    base_tree: &toml::Value,
+    fixed: &[Override],
+) -> Result<Factor> {
+    let key = format!("vary.{path}");
+    if path == "run.seed" {
+        return Err(ctx.err(
+            &key,
+            "the sweep derives run.seed for every run; use replicates for more seeds",
+        ));
+    }
+    if fixed.iter().any(|o| o.path == path) {
+        return Err(ctx.err(
+            &key,
+            "is also in [fixed]; a parameter is either fixed or varied",
+        ));
+    }
+    let Some(base) = lookup(base_tree, path) else {
+        // Find the deepest known prefix to name what is wrong.
+        let segments: Vec<&str> = path.split('.').collect();
+        let mut node = base_tree;
+        for (i, s) in segments.iter().enumerate() {
+            let Some(t) = node.as_table() else { break };
+            match t.get(*s) {
+                Some(child) => node = child,
+                None => {
+                    let names: Vec<&str> = t.keys().map(String::as_str).collect();
+                    let at = segments[..=i].join(".");
+                    return Err(ctx.err(
+                        &key,
+                        format!("`{at}` is not a scenario parameter; {}", suggest(s, &names)),
+                    ));
+                }
+            }
+        }
+        return Err(ctx.err(&key, "is not a scenario parameter"));
+    };
+    if base.is_table() {
+        return Err(ctx.err(&key, "is a section, not a parameter; name one of its keys"));
+    }
+    let domain = match node {
+        Node::Leaf(toml::Value::Array(values)) => {
+            if design == DesignKind::Lhs {
+                return Err(ctx.err(
+                    &key,
+                    "an lhs design samples ranges; write { min = …, max = … }",
+                ));
+            }
+            if values.is_empty() {
+                return Err(ctx.err(&key, "the list of values is empty"));
+            }
+            for (i, v) in values.iter().enumerate() {
+                if v.is_array() || v.is_table() {
+                    return Err(ctx.err(
+                        &key,
+                        format!("value {} is {}; lists hold single values", i + 1, kind(v)),
+                    ));
+                }
+            }
+            // A float parameter listed with integers: keep one type per column.
+            let values = values
+                .iter()
+                .map(|v| match (base, v) {
+                    (toml::Value::Float(_), toml::Value::Integer(i)) => {
+                        toml::Value::Float(*i as f64)
+                    }
+                    _ => v.clone(),
+                })
+                .collect::<Vec<_>>();
+            for (i, v) in values.iter().enumerate() {
+                if values[..i].contains(v) {
+                    return Err(ctx.err(&key, format!("value {} is listed twice", value_text(v))));
+                }
+            }
+            Domain::Values(values)
+        }
+        Node::Leaf(v) => {
+            return Err(ctx.err(
+                &key,
+                format!(
+                    "expected a list of values{}, found {}",
+                    if design == DesignKind::Random {
+                        " or { min, max }"
+                    } else {
+                        ""
+                    },
+                    kind(v)
+                ),
+            ));
+        }
+        Node::Table(t) => {
+            if matches!(design, DesignKind::Grid | DesignKind::Oat) {
+                return Err(ctx.err(
+                    &key,
+                    "grid and oat designs take a list of values, e.g. [0.5, 1.0, 1.5]",
+                ));
+            }
+            ctx.check_keys(t, &key, &["min", "max"])?;
+            let get = |k: &str| -> Result<&toml::Value> {
+                match t.get(k) {
+                    Some(Node::Leaf(v)) => Ok(v),
+                    Some(Node::Table(_)) => {
+                        Err(ctx.err(&format!("{key}.{k}"), "expected a number, found a table"))
+                    }
+                    None => Err(ctx.err(
+                        &key,
+                        format!("a range needs both min and max; {k} is missing"),
+                    )),
+                }
+            };
+            let (lo, hi) = (get("min")?, get("max")?);
+            let min = number(ctx, lo, &format!("{key}.min"))?;
+            let max = number(ctx, hi, &format!("{key}.max"))?;
+            let integer = match base {
+                toml::Value::Integer(_) => {
+                    if !(lo.is_integer() && hi.is_integer()) {
+                        return Err(ctx.err(
+                            &key,
+                            "is an integer parameter; min and max must be integers",
+                        ));
+                    }
+                    true
+                }
+                toml::Value::Float(_) => false,
+                other => {
+                    return Err(ctx.err(&key, format!("a range needs a numeric parameter; this one is {}; list its values instead", kind(other))));
+                }
+            };
+            if min >= max {
+                return Err(ctx.err(
+                    &key,
+                    format!(
+                        "min ({}) must be below max ({})",
+                        value_text(lo),
+                        value_text(hi)
+                    ),
+                ));
+            }
+            Domain::Range { min, max, integer }
+        }
+    };
+    Ok(Factor {
+        path: path.to_string(),
+        domain,
+        base: base.clone(),
+    })
+}
+
+/// Sample `n` values of a factor for a random or lhs design. Factor `index`
+/// draws from its own stream, so adding a factor never changes the others.
+fn sample_factor(f: &Factor, n: usize, lhs: bool, seed: u64, index: u64) -> Vec<toml::Value> {
+    let mut r = rng::keyed_stream(seed, rng::DOMAIN_DESIGN, index);
+    match &f.domain {
+        Domain::Values(values) => (0..n)
+            .map(|_| values[r.random_range(0..values.len())].clone())
+            .collect(),
+        Domain::Range { min, max, integer } => {
+            // Strata: a random permutation for lhs, none for random.
+            let strata: Option<Vec<usize>> = lhs.then(|| {
+                let mut p: Vec<usize> = (0..n).collect();
+                for i in (1..n).rev() {
+                    let j = r.random_range(0..=i);
+                    p.swap(i, j);
+                }
+                p
+            });
+            (0..n)
+                .map(|j| {
+                    let u: f64 = r.random();
+                    let x = match &strata {
+                        Some(p) => (p[j] as f64 + u) / n as f64,
+                        None => u,
+                    };
+                    if *integer {
+                        let width = max - min + 1.0;
+                        let v = (min + (x * width).floor()).min(*max);
+                        toml::Value::Integer(v as i64)
+                    } else {
+                        toml::Value::Float(min + x * (max - min))
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+fn year_selection(ctx: &Ctx<'_>, node: &Node, base: &ResolvedScenario) -> Result<BTreeSet<i64>> {
+    let run = &base.scenario.run;
+    let (start, end) = (run.start_year, run.end_year);
+    let key = "output.years";
+    let check = |y: i64, k: &str| -> Result<i64> {
+        if y < start || y > end {
+            Err(ctx.err(
+                k,
+                format!("{y} is outside the run; allowed: {start} to {end}"),
+            ))
+        } else {
+            Ok(y)
+        }
+    };
+    match node {
+        Node::Leaf(toml::Value::Array(items)) => {
+            if items.is_empty() {
+                return Err(ctx.err(key, "is empty; leave it out to keep every year"));
+            }
+            items
+                .iter()
+                .map(|v| match v {
+                    toml::Value::Integer(y) => check(*y, key),
+                    other => Err(ctx.err(
+                        key,
+                        format!("expected years (integers), found {}", kind(other)),
+                    )),
+                })
+                .collect()
+        }
+        Node::Table(t) => {
+            ctx.check_keys(t, key, YEAR_KEYS)?;
+            let get = |k: &str, default: i64, lo: i64, hi: i64| -> Result<i64> {
+                match t.get(k) {
+                    Some(n) => ctx.integer(n, &format!("{key}.{k}"), lo, hi),
+                    None => Ok(default),
+                }
+            };
+            let from = get("from", start, start, end)?;
+            let to = get("to", end, from, end)?;
+            let every = get("every", 1, 1, 1000)?;
+            Ok((from..=to).step_by(every as usize).collect())
+        }
+        Node::Leaf(v) => Err(ctx.err(
+            key,
+            format!(
+                "expected a list of years or {{ from, to, every }}, found {}",
+                kind(v)
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(body: &str) -> Plan {
+        let dir = tempfile::tempdir().unwrap();
+        let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tiny.toml");
+        let path = dir.path().join("sweep_t.toml");
+        std::fs::write(&path, format!("base = \"{base}\"\n{body}")).unwrap();
+        Plan::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn floats(p: &Plan, factor: usize) -> Vec<f64> {
+        p.points
+            .iter()
+            .map(|x| {
+                x[factor]
+                    .as_float()
+                    .or(x[factor].as_integer().map(|i| i as f64))
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lhs_puts_one_sample_in_each_stratum() {
+        let p = plan(
+            "seed = 3\ndesign = \"lhs\"\nsamples = 25\n[vary]\n\
+             \"cooperation.tie_decay\" = { min = 0.1, max = 0.6 }\n\
+             \"population.firms\" = { min = 100, max = 124 }\n",
+        );
+        assert_eq!(p.points.len(), 25);
+        let mut strata: Vec<usize> = floats(&p, 0)
+            .iter()
+            .map(|x| ((x - 0.1) / 0.5 * 25.0).floor() as usize)
+            .collect();
+        strata.sort();
+        assert_eq!(strata, (0..25).collect::<Vec<_>>());
+        // 25 integers over 25 values: a permutation.
+        let mut ints: Vec<i64> = p
+            .points
+            .iter()
+            .map(|x| x[1].as_integer().unwrap())
+            .collect();
+        ints.sort();
+        assert_eq!(ints, (100..125).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn adding_a_factor_keeps_the_others_samples() {
+        let two = "seed = 3\ndesign = \"random\"\nsamples = 8\n[vary]\n\
+                   \"cooperation.tie_decay\" = { min = 0.1, max = 0.6 }\n\
+                   \"proximity.similarity_weight\" = [0.1, 0.2, 0.3]\n";
+        let a = plan(two);
+        let b = plan(&format!(
+            "{two}\"population.firms\" = {{ min = 100, max = 200 }}\n"
+        ));
+        for (x, y) in a.points.iter().zip(&b.points) {
+            assert_eq!(x[..], y[..2]);
+            let f = y[2].as_integer().unwrap();
+            assert!((100..=200).contains(&f));
+        }
+        assert!(floats(&a, 0).iter().all(|x| (0.1..0.6).contains(x)));
+        assert!(floats(&a, 1).iter().all(|x| [0.1, 0.2, 0.3].contains(x)));
+        // Another master seed, other samples.
+        let c = plan(&two.replace("seed = 3", "seed = 4"));
+        assert_ne!(a.points, c.points);
+    }
+
+    #[test]
+    fn oat_varies_one_factor_at_a_time_around_the_base() {
+        let p = plan(
+            "seed = 1\ndesign = \"oat\"\n[vary]\n\
+             \"cooperation.tie_decay\" = [0.05, 0.5]\n\
+             \"regimes.clusters.cluster_policy\" = [0.0, 0.3, 0.6]\n",
+        );
+        assert_eq!(p.points.len(), 6);
+        let base = &p.points[0];
+        assert_eq!(
+            base[0],
+            toml::Value::Float(p.resolved_base.scenario.cooperation.tie_decay)
+        );
+        for point in &p.points[1..] {
+            let changed = point.iter().zip(base).filter(|(a, b)| a != b).count();
+            assert_eq!(changed, 1, "{point:?}");
+        }
+        assert_eq!(p.points[3][1], toml::Value::Float(0.0));
+    }
+
+    #[test]
+    fn seeds_follow_point_and_replicate_only() {
+        let body = "seed = 9\nreplicates = 3\ndesign = \"grid\"\n[vary]\n\
+                    \"cooperation.tie_decay\" = [0.1, 0.2, 0.3]\n";
+        let p = plan(body);
+        let seeds: BTreeSet<u64> = (0..p.runs()).map(|id| p.run(id).seed).collect();
+        assert_eq!(seeds.len(), 9);
+        assert!(seeds.iter().all(|s| *s <= i64::MAX as u64));
+        let r = p.run(7);
+        assert_eq!((r.point, r.replicate), (2, 1));
+        assert_eq!(r.seed, rng::run_seed(9, 2, 1));
+        // Common random numbers: replicate r has one seed at every point.
+        let c = plan(&format!("seeds = \"common\"\n{body}"));
+        for id in 0..c.runs() {
+            let r = c.run(id);
+            assert_eq!(r.seed, c.run(r.replicate).seed);
+        }
+        // A replicates-only plan: a grid without factors is one point.
+        let one = plan("seed = 9\nreplicates = 4\ndesign = \"grid\"\n");
+        assert_eq!((one.points.len(), one.runs()), (1, 4));
+        assert_eq!(one.id_header(), ["run_id", "replicate", "seed"]);
+    }
+}
