@@ -25,11 +25,19 @@ fn unavailable() -> Option<String> {
             if states.contains("idle") || states.contains("mix") || states.contains("alloc") {
                 None
             } else {
-                Some(format!("no usable node (sinfo says `{}`); run .ci/slurm-setup.sh", states.trim()))
+                Some(format!(
+                    "no usable node (sinfo says `{}`); run .ci/slurm-setup.sh",
+                    states.trim()
+                ))
             }
         }
-        Ok(o) => Some(format!("sinfo failed: {}", String::from_utf8_lossy(&o.stderr).trim())),
-        Err(_) => Some("sbatch/sinfo are not installed; run .ci/slurm-setup.sh (as root, Debian)".into()),
+        Ok(o) => Some(format!(
+            "sinfo failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Err(_) => {
+            Some("sbatch/sinfo are not installed; run .ci/slurm-setup.sh (as root, Debian)".into())
+        }
     }
 }
 
@@ -39,7 +47,10 @@ fn dump_logs(dir: &Path) -> String {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if name.starts_with("slurm-") {
-                text += &format!("--- {name}\n{}\n", std::fs::read_to_string(e.path()).unwrap_or_default());
+                text += &format!(
+                    "--- {name}\n{}\n",
+                    std::fs::read_to_string(e.path()).unwrap_or_default()
+                );
             }
         }
     }
@@ -49,7 +60,9 @@ fn dump_logs(dir: &Path) -> String {
 #[test]
 fn slurm_array_job_and_merge_match_the_local_sweep() {
     if let Some(reason) = unavailable() {
-        eprintln!("SKIPPED slurm_array_job_and_merge_match_the_local_sweep: SLURM unavailable: {reason}");
+        eprintln!(
+            "SKIPPED slurm_array_job_and_merge_match_the_local_sweep: SLURM unavailable: {reason}"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -104,12 +117,26 @@ fn slurm_array_job_and_merge_match_the_local_sweep() {
         assert!(shard.join("runs.csv").exists(), "task {i} wrote no shard");
     }
     let local = work.join("local");
-    let o = proxima(&["sweep", plan.to_str().unwrap(), "--out", local.to_str().unwrap(), "--quiet"]);
+    let o = proxima(&[
+        "sweep",
+        plan.to_str().unwrap(),
+        "--out",
+        local.to_str().unwrap(),
+        "--quiet",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    for f in ["design.csv", "manifest.json", "timeseries.csv", "summary.csv"] {
+    for f in [
+        "design.csv",
+        "manifest.json",
+        "timeseries.csv",
+        "summary.csv",
+    ] {
         let a = std::fs::read(local.join(f)).unwrap();
         let b = std::fs::read(merged.join(f)).unwrap();
-        assert!(a == b, "{f} differs between the local sweep and the SLURM array");
+        assert!(
+            a == b,
+            "{f} differs between the local sweep and the SLURM array"
+        );
     }
     let strip = |p: &Path| -> Vec<String> {
         std::fs::read_to_string(p)
@@ -121,6 +148,9 @@ fn slurm_array_job_and_merge_match_the_local_sweep() {
             })
             .collect()
     };
-    assert_eq!(strip(&local.join("runs.csv")), strip(&merged.join("runs.csv")));
+    assert_eq!(
+        strip(&local.join("runs.csv")),
+        strip(&merged.join("runs.csv"))
+    );
     assert_eq!(strip(&local.join("runs.csv")).len(), 13);
 }

@@ -251,28 +251,34 @@ fn parse_toml(origin: &str, text: &str) -> Result<toml::Table> {
     parse_toml_as(origin, text)
 }
 
-/// Parse TOML text into `T`; a syntax error is one line with its position.
-pub(crate) fn parse_toml_as<T: serde::de::DeserializeOwned>(origin: &str, text: &str) -> Result<T> {
-    toml::from_str::<T>(text).map_err(|e| {
-        let place = e
-            .span()
-            .map(|span| {
-                let before = &text[..span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let col = before
-                    .rsplit('\n')
-                    .next()
-                    .map(|l| l.chars().count())
-                    .unwrap_or(0)
-                    + 1;
-                format!("line {line}, column {col}: ")
-            })
-            .unwrap_or_default();
-        Error::ScenarioFile {
-            origin: origin.to_string(),
-            message: format!("invalid TOML at {place}{}", one_line(e.message())),
-        }
-    })
+fn parse_toml_as<T: serde::de::DeserializeOwned>(origin: &str, text: &str) -> Result<T> {
+    toml::from_str::<T>(text).map_err(|e| invalid_toml(origin, text, e.span(), e.message()))
+}
+
+/// A TOML syntax error as one line with its position.
+pub(crate) fn invalid_toml(
+    origin: &str,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: &str,
+) -> Error {
+    let place = span
+        .map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before
+                .rsplit('\n')
+                .next()
+                .map(|l| l.chars().count())
+                .unwrap_or(0)
+                + 1;
+            format!("line {line}, column {col}: ")
+        })
+        .unwrap_or_default();
+    Error::ScenarioFile {
+        origin: origin.to_string(),
+        message: format!("invalid TOML at {place}{}", one_line(message)),
+    }
 }
 
 pub(crate) fn one_line(s: &str) -> String {

@@ -13,10 +13,10 @@ mod validate;
 
 pub use validate::region_index;
 
-pub(crate) use load::kind;
 pub use load::{
     Override, ResolvedScenario, ScenarioChain, load, parse_override, resolve_str, suggest,
 };
+pub(crate) use load::{invalid_toml, kind, one_line};
 
 /// The defaults of every parameter as a TOML value.
 pub fn defaults_value() -> crate::Result<toml::Value> {

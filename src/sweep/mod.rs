@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::metrics::StepRow;
 use crate::model::Model;
 use crate::output::check_replaceable;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, one_line};
 
 const MANIFEST: &str = "manifest.json";
 const DESIGN: &str = "design.csv";
@@ -349,10 +349,6 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "unknown panic".into()
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Run a plan (or one shard of it) into `opts.out`, resuming if asked.

@@ -33,7 +33,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::metrics::StepRow;
 use crate::rng;
-use crate::scenario::{Override, ResolvedScenario, ScenarioChain, kind, suggest};
+use crate::scenario::{Override, ResolvedScenario, ScenarioChain, invalid_toml, kind, suggest};
 
 /// Largest number of runs a plan may ask for.
 pub const MAX_RUNS: u64 = 10_000_000;
@@ -51,32 +51,11 @@ impl Node {
     /// Parse TOML text, keeping the order of keys; a syntax error is one
     /// line with its position.
     pub fn parse(origin: &str, text: &str) -> Result<IndexMap<String, Node>> {
-        let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
-            let place = e
-                .span()
-                .map(|span| {
-                    let before = &text[..span.start.min(text.len())];
-                    let line = before.matches('\n').count() + 1;
-                    let col = before
-                        .rsplit('\n')
-                        .next()
-                        .map(|l| l.chars().count())
-                        .unwrap_or(0)
-                        + 1;
-                    format!("line {line}, column {col}: ")
-                })
-                .unwrap_or_default();
-            Error::ScenarioFile {
-                origin: origin.to_string(),
-                message: format!("invalid TOML at {place}{}", one_line(e.message())),
-            }
-        })?;
+        let doc = text
+            .parse::<toml_edit::DocumentMut>()
+            .map_err(|e| invalid_toml(origin, text, e.span(), e.message()))?;
         Ok(table_node(doc.as_table().iter()))
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn table_node<'a>(
