@@ -174,15 +174,19 @@ fn resolve_layers(
     })
 }
 
-/// The defaults as a TOML table.
+/// The defaults as a TOML table (serialised once: sweeps resolve thousands
+/// of scenarios).
 pub(crate) fn defaults_table() -> Result<toml::Table> {
-    match toml::Value::try_from(Scenario::default()) {
-        Ok(toml::Value::Table(t)) => Ok(t),
-        Ok(_) => Err(Error::Internal(
-            "defaults did not serialise to a table".into(),
-        )),
-        Err(e) => Err(Error::Internal(format!("defaults did not serialise: {e}"))),
-    }
+    static DEFAULTS: std::sync::OnceLock<std::result::Result<toml::Table, String>> =
+        std::sync::OnceLock::new();
+    DEFAULTS
+        .get_or_init(|| match toml::Value::try_from(Scenario::default()) {
+            Ok(toml::Value::Table(t)) => Ok(t),
+            Ok(_) => Err("defaults did not serialise to a table".into()),
+            Err(e) => Err(format!("defaults did not serialise: {e}")),
+        })
+        .clone()
+        .map_err(Error::Internal)
 }
 
 fn insert_path(table: &mut toml::Table, segments: &[&str], value: toml::Value) {

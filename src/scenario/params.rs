@@ -274,8 +274,49 @@ pub const PARAMS: &[ParamSpec] = &[
 ];
 
 /// The spec governing a dotted path, if any (`*` matches one segment).
+/// The first matching entry of [`PARAMS`] wins.
 pub fn spec_for(path: &str) -> Option<&'static ParamSpec> {
-    PARAMS.iter().find(|s| pattern_matches(s.path, path))
+    let index = spec_index();
+    let segments: Vec<&str> = path.split('.').collect();
+    let (first, last) = (segments.first()?, segments.last()?);
+    let bucket = index.by_ends.get(&(*first, *last, segments.len()));
+    bucket
+        .into_iter()
+        .flatten()
+        .chain(&index.others)
+        .filter(|&&i| pattern_matches(PARAMS[i].path, path))
+        .min()
+        .map(|&i| &PARAMS[i])
+}
+
+/// Entries of [`PARAMS`] by (first segment, last segment, segment count),
+/// so that resolving a scenario does not scan the whole table per key;
+/// patterns starting or ending with `*` are in `others`.
+struct SpecIndex {
+    by_ends: std::collections::HashMap<(&'static str, &'static str, usize), Vec<usize>>,
+    others: Vec<usize>,
+}
+
+fn spec_index() -> &'static SpecIndex {
+    static INDEX: std::sync::OnceLock<SpecIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = SpecIndex {
+            by_ends: std::collections::HashMap::new(),
+            others: Vec::new(),
+        };
+        for (i, spec) in PARAMS.iter().enumerate() {
+            let segments: Vec<&'static str> = spec.path.split('.').collect();
+            match (segments.first(), segments.last()) {
+                (Some(&f), Some(&l)) if f != "*" && l != "*" => index
+                    .by_ends
+                    .entry((f, l, segments.len()))
+                    .or_default()
+                    .push(i),
+                _ => index.others.push(i),
+            }
+        }
+        index
+    })
 }
 
 fn pattern_matches(pattern: &str, path: &str) -> bool {

@@ -226,26 +226,40 @@ pub fn write_design(plan: &Plan, out: &Path, force: bool) -> Result<PathBuf> {
     let design = design_csv(plan)?;
     let path = out.join(DESIGN);
     if out.exists() && !is_fresh(out, &design)? {
-        check_replaceable(out, force)?;
-        std::fs::remove_dir_all(out).map_err(|e| Error::io(out, e))?;
+        check_replaceable(out, false)
+            .or_else(|e| if force { replace_folder(out) } else { Err(e) })?;
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     write_atomic(&path, &design)?;
     Ok(path)
 }
 
-/// An empty folder, or one holding only this plan's `design.csv` (a dry run).
-fn is_fresh(out: &Path, design: &[u8]) -> Result<bool> {
+fn folder_names(out: &Path) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(out).map_err(|e| Error::io(out, e))? {
         let entry = entry.map_err(|e| Error::io(out, e))?;
         names.push(entry.file_name().to_string_lossy().into_owned());
     }
-    Ok(match names.as_slice() {
+    Ok(names)
+}
+
+/// An empty folder, or one holding only this plan's `design.csv` (a dry run).
+fn is_fresh(out: &Path, design: &[u8]) -> Result<bool> {
+    Ok(match folder_names(out)?.as_slice() {
         [] => true,
         [n] if n == DESIGN => std::fs::read(out.join(DESIGN)).ok().as_deref() == Some(design),
         _ => false,
     })
+}
+
+/// Remove an existing folder for `--force`: a Proxima folder, or the
+/// `design.csv` of a dry run; anything else is refused.
+fn replace_folder(out: &Path) -> Result<()> {
+    let dry_run = out.is_dir() && folder_names(out)? == [DESIGN];
+    if !dry_run {
+        check_replaceable(out, true)?;
+    }
+    std::fs::remove_dir_all(out).map_err(|e| Error::io(out, e))
 }
 
 fn part_path(parts: &Path, run_id: u64) -> PathBuf {
@@ -516,8 +530,7 @@ fn prepare_folder(
                     "already exists; pass --resume to continue the sweep, --force to start it over, or choose another --out".into(),
                 ));
             }
-            check_replaceable(out, true)?;
-            std::fs::remove_dir_all(out).map_err(|e| Error::io(out, e))?;
+            replace_folder(out)?;
         }
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
