@@ -25,6 +25,7 @@ pub mod innovation;
 pub mod institutions;
 pub mod labour;
 pub mod materials;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -180,6 +180,45 @@ impl Progress for Bar {
     }
 }
 
+/// Memory the system can give a new process (MemAvailable), if known.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Pre-flight: refuse a run whose estimated peak memory exceeds what is
+/// available, unless forced.
+fn check_memory(resolved: &scenario::ResolvedScenario, force: bool) -> Result<(), Failure> {
+    let s = &resolved.scenario;
+    let e = proxima::memory::estimate(s);
+    let Some(available) = available_memory() else {
+        return Ok(());
+    };
+    if e.bytes > available && !force {
+        let origin = resolved
+            .origins
+            .get("population.citizens")
+            .or_else(|| resolved.origins.get("population.firms"))
+            .cloned()
+            .unwrap_or_else(|| resolved.source.display().to_string());
+        return Err(Failure::Input(proxima::Error::scenario(
+            origin,
+            "population",
+            format!(
+                "the run needs about {} of memory ({:.0} citizens by {}, {:.0} firms) but {} is available; use fewer citizens and firms, or pass --force to run anyway",
+                proxima::memory::human(e.bytes),
+                e.citizens_at_end,
+                s.run.end_year,
+                e.firms_at_peak,
+                proxima::memory::human(available)
+            ),
+        )));
+    }
+    Ok(())
+}
+
 fn count_option(name: &str, value: Option<usize>) -> Result<usize, Failure> {
     match value {
         Some(0) => Err(Failure::Input(proxima::Error::scenario(
@@ -298,6 +337,34 @@ fn sweep(
             None => base,
         }
     });
+    // Pre-flight: as many runs at once as fit in memory (results do not depend on it).
+    let per_run = proxima::memory::estimate(&plan.resolved_base.scenario).bytes;
+    let jobs = match available_memory() {
+        Some(available) if per_run.saturating_mul(jobs as u64) > available => {
+            let fit = (available / per_run.max(1)) as usize;
+            if fit == 0 && !force {
+                return Err(Failure::Input(proxima::Error::scenario(
+                    plan_path.display().to_string(),
+                    "base",
+                    format!(
+                        "one run needs about {} of memory but {} is available; use a smaller base scenario",
+                        proxima::memory::human(per_run),
+                        proxima::memory::human(available)
+                    ),
+                )));
+            }
+            let fit = fit.max(1);
+            if !quiet {
+                eprintln!(
+                    "note: --jobs {jobs} lowered to {fit}: each run needs about {} of memory and {} is available",
+                    proxima::memory::human(per_run),
+                    proxima::memory::human(available)
+                );
+            }
+            fit
+        }
+        _ => jobs,
+    };
     let runs = plan.runs();
     let in_shard = match shard {
         Some(s) => (0..runs).filter(|id| s.contains(*id)).count() as u64,
@@ -427,13 +494,14 @@ fn execute(command: Command) -> Result<(), Failure> {
             let r = scenario::load(&scenario, &o).map_err(Failure::Input)?;
             let s = &r.scenario;
             println!(
-                "{}: valid ({}–{}, {} firms, {} citizens, {} regions)",
+                "{}: valid ({}–{}, {} firms, {} citizens, {} regions; peak memory about {})",
                 scenario.display(),
                 s.run.start_year,
                 s.run.end_year,
                 s.population.firms,
                 s.population.citizens,
-                s.territory.regions
+                s.territory.regions,
+                proxima::memory::human(proxima::memory::estimate(s).bytes)
             );
             Ok(())
         }
@@ -460,6 +528,7 @@ fn execute(command: Command) -> Result<(), Failure> {
             let resolved = scenario::load(&scenario, &o).map_err(Failure::Input)?;
             let out = out.unwrap_or_else(|| default_out(&scenario));
             proxima::output::check_replaceable(&out, force).map_err(Failure::Input)?;
+            check_memory(&resolved, force)?;
             let threads = match threads {
                 Some(0) => {
                     return Err(Failure::Input(proxima::Error::scenario(

@@ -695,3 +695,31 @@ fn symbiosis_can_be_switched_off() {
     assert_eq!(ex.lines().count(), 1, "only the header: {ex}");
     assert!(ex.starts_with("step,year,from_firm,to_firm,material,tonnes"));
 }
+
+#[test]
+fn a_run_too_large_for_memory_is_refused_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("huge");
+    let o = proxima(&[
+        "run",
+        small().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "population.citizens=900000000",
+        "--set",
+        "population.firms=100000000",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--set population.citizens=900000000: population: the run needs about")
+            && err.contains("GiB is available")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!out.exists());
+    let v = proxima(&["validate", scenario("default.toml").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&v.stdout).contains("peak memory about"));
+}
