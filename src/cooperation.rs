@@ -18,7 +18,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
-use crate::agents::NONE;
+use crate::agents::{NONE, Near};
 use crate::metrics::Tally;
 use crate::model::{Model, StepContext};
 use crate::proximity::distance;
@@ -185,13 +185,14 @@ enum Relation {
 /// Probability that firms `i` and `j` cooperate now.
 fn pair_probability(
     m: &Model,
+    near: &[Near],
     ctx: &StepContext,
     i: usize,
     j: usize,
     relation: Relation,
     at_event: bool,
 ) -> f64 {
-    let (fi, fj) = (&m.firms[i], &m.firms[j]);
+    let (fi, fj) = (&near[i], &near[j]);
     let k = &ctx.kernel;
     let mut g = k.geographic(distance((fi.x, fi.y), (fj.x, fj.y)));
     if at_event {
@@ -464,6 +465,10 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     // 1. Renewal and decay of existing ties.
     let decay = (1.0 - c.tie_decay).powf(ctx.dt) as f32;
     let m: &Model = model;
+    // Firms do not move nor learn until `learn` below: one view serves
+    // renewal, search, events and learning.
+    let near = Near::all(&m.firms);
+    let near = &near[..];
     let kept: Vec<Option<f32>> = m
         .network
         .ties
@@ -473,7 +478,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                 m.index_of[t.a as usize] as usize,
                 m.index_of[t.b as usize] as usize,
             );
-            let p = pair_probability(m, ctx, i, j, Relation::Partners, false);
+            let p = pair_probability(m, near, ctx, i, j, Relation::Partners, false);
             let q = 1.0 - (1.0 - c.renewal_rate * p).powf(ctx.dt);
             let mut rng = m
                 .streams
@@ -535,7 +540,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                 if m.network.adjacency.linked(i, j) {
                     continue;
                 }
-                let p = pair_probability(m, ctx, i, j, relation, false);
+                let p = pair_probability(m, near, ctx, i, j, relation, false);
                 if rng.random::<f64>() < p {
                     out.push(proposal(i, j, origin, &mut rng));
                 }
@@ -589,7 +594,8 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                     if j == i || m.network.adjacency.linked(i, j) {
                         continue;
                     }
-                    if rng.random::<f64>() < pair_probability(m, ctx, i, j, Relation::Unknown, true)
+                    if rng.random::<f64>()
+                        < pair_probability(m, near, ctx, i, j, Relation::Unknown, true)
                     {
                         out.push(proposal(i, j, Origin::Event, &mut rng));
                     }
@@ -634,7 +640,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     model.network.refresh(&model.index_of, n);
 
     // 5. Learning and local embeddedness.
-    learn(model, ctx);
+    learn(model, near, ctx);
 }
 
 fn research_candidate<R: rand::Rng + ?Sized>(
@@ -662,7 +668,7 @@ fn research_candidate<R: rand::Rng + ?Sized>(
 /// Knowledge profiles move towards partners' (`learning_rate` per unit of
 /// tie strength per year); local sourcing is rebuilt through local ties and
 /// eroded by globalisation pressure on footloose plants.
-fn learn(model: &mut Model, ctx: &StepContext) {
+fn learn(model: &mut Model, near: &[Near], ctx: &StepContext) {
     let m: &Model = model;
     let lr = (m.scenario.cooperation.learning_rate * ctx.dt) as f32;
     let rebuild = m.scenario.firms.embeddedness_rebuild * ctx.dt;
@@ -674,7 +680,7 @@ fn learn(model: &mut Model, ctx: &StepContext) {
             let mut k = f.knowledge;
             let (mut local, mut total) = (0.0, 0.0);
             for (j, s) in m.network.adjacency.neighbours(i) {
-                let g = &m.firms[j as usize];
+                let g = &near[j as usize];
                 for (x, y) in k.iter_mut().zip(g.knowledge) {
                     *x += lr * s * (y - *x);
                 }

@@ -3,6 +3,7 @@
 //! cluster policy, and research and training organisations.
 
 use rand::RngExt;
+use rayon::prelude::*;
 
 use crate::agents::{Firm, NONE};
 use crate::init::{apportion, profile_near};
@@ -239,28 +240,32 @@ pub fn cluster_policy(
     // Membership.
     let join_p = 1.0 - (1.0 - inst_p.cluster_membership_rate).powf(p.dt);
     if !inst.clusters.is_empty() && join_p > 0.0 {
-        for f in firms.iter_mut().filter(|f| f.cluster == NONE) {
-            let base = f.region as usize * N_SECTORS;
-            let own = org_at[base + f.sector as usize];
-            let org = if own != NONE {
-                own
-            } else {
-                p.sectors.complements[f.sector as usize]
-                    .iter()
-                    .map(|&c| org_at[base + c])
-                    .find(|&o| o != NONE)
-                    .unwrap_or(NONE)
-            };
-            if org == NONE {
-                continue;
-            }
-            let mut rng = p
-                .streams
-                .rng(Purpose::ClusterMembership, p.step, u64::from(f.id));
-            if rng.random::<f64>() < join_p {
-                f.cluster = org;
-            }
-        }
+        // Each firm decides from its own stream: in parallel.
+        firms
+            .par_iter_mut()
+            .filter(|f| f.cluster == NONE)
+            .for_each(|f| {
+                let base = f.region as usize * N_SECTORS;
+                let own = org_at[base + f.sector as usize];
+                let org = if own != NONE {
+                    own
+                } else {
+                    p.sectors.complements[f.sector as usize]
+                        .iter()
+                        .map(|&c| org_at[base + c])
+                        .find(|&o| o != NONE)
+                        .unwrap_or(NONE)
+                };
+                if org == NONE {
+                    return;
+                }
+                let mut rng = p
+                    .streams
+                    .rng(Purpose::ClusterMembership, p.step, u64::from(f.id));
+                if rng.random::<f64>() < join_p {
+                    f.cluster = org;
+                }
+            });
     }
     for c in inst.clusters.iter_mut() {
         c.members = 0;
