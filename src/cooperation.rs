@@ -574,7 +574,8 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         .enumerate()
         .flat_map(|(e, att)| att.iter().map(move |&i| (i, e as u32)))
         .collect();
-    attendance.sort_unstable();
+    // (firm, event) pairs are unique: the parallel sort gives the same order.
+    attendance.par_sort_unstable();
     let meetings: Vec<Proposal> = attendance
         .chunk_by(|a, b| a.0 == b.0)
         .collect::<Vec<_>>()
@@ -608,14 +609,18 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
 
     // 4. Apply proposals in a fixed order within tie capacities.
     // One proposal per pair (the first in random order), then all in random order.
-    proposals.sort_unstable();
+    // Sorting on every field (then on a key unique after dedup) makes the
+    // order independent of the sort algorithm: the parallel sorts agree
+    // with the sequential ones.
+    proposals.par_sort_unstable();
     proposals.dedup_by_key(|p| (p.lo, p.hi));
-    proposals.sort_unstable_by_key(|p| (p.priority, p.lo, p.hi));
+    proposals.par_sort_unstable_by_key(|p| (p.priority, p.lo, p.hi));
     let mut degree: Vec<usize> = (0..n).map(|i| model.network.adjacency.degree(i)).collect();
-    let caps: Vec<usize> = model
+    let m: &Model = model;
+    let caps: Vec<usize> = m
         .firms
-        .iter()
-        .map(|f| capacity(model, f.employees))
+        .par_iter()
+        .map(|f| capacity(m, f.employees))
         .collect();
     let year = ctx.year as i16;
     let mut formed = Vec::new();
@@ -636,7 +641,8 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     }
     tally.ties_formed = formed.len() as u32;
     model.network.ties.extend(formed);
-    model.network.ties.sort_unstable_by_key(|t| (t.a, t.b));
+    // Pairs are unique, so the parallel sort gives the same order.
+    model.network.ties.par_sort_unstable_by_key(|t| (t.a, t.b));
     model.network.refresh(&model.index_of, n);
 
     // 5. Learning and local embeddedness.

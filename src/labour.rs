@@ -335,26 +335,31 @@ pub fn labour_market(
     }
 
     // 4. New firms: spin-offs (by parent), then start-ups (by citizen).
-    let mut created = Vec::with_capacity(founders.len() + startups.len());
-    for &(c, parent) in &founders {
-        let id = model.next_firm_id + created.len() as u32;
-        created.push((
-            demography::new_firm(model, ctx, id, Founding::Spinoff { parent }),
+    // Each new firm draws from the stream of its id, fixed by its position
+    // in the list: built in parallel.
+    let m: &Model = model;
+    let first_id = m.next_firm_id;
+    let spinoffs = founders.par_iter().enumerate().map(|(k, &(c, parent))| {
+        let id = first_id + k as u32;
+        (
+            demography::new_firm(m, ctx, id, Founding::Spinoff { parent }),
             c,
-        ));
-        tally.entries_spinoff += 1;
-    }
-    for &(c, sector) in &startups {
-        let id = model.next_firm_id + created.len() as u32;
-        let cit = model.citizens[c as usize];
+        )
+    });
+    let mut created: Vec<_> = spinoffs.collect();
+    let offset = first_id + created.len() as u32;
+    let started = startups.par_iter().enumerate().map(|(k, &(c, sector))| {
+        let cit = m.citizens[c as usize];
         let founding = Founding::Startup {
             sector,
             region: cit.region,
             skill: cit.skill,
         };
-        created.push((demography::new_firm(model, ctx, id, founding), c));
-        tally.entries_startup += 1;
-    }
+        (demography::new_firm(m, ctx, offset + k as u32, founding), c)
+    });
+    created.par_extend(started);
+    tally.entries_spinoff += founders.len() as u32;
+    tally.entries_startup += startups.len() as u32;
     let mut declared_targets = Vec::new();
     if new_year {
         // Firms declared by name start in their founding year (or the first
@@ -422,24 +427,24 @@ pub fn labour_market(
             acc += r;
             cumulative.push(acc);
         }
-        for _ in 0..extra {
-            // Each entrant draws from the stream of its own (new) citizen index.
-            let mut rng =
-                model
-                    .streams
-                    .rng(Purpose::Demography, ctx.step, model.citizens.len() as u64);
+        // Each entrant draws from the stream of its own (new) citizen
+        // index: built in parallel.
+        let first = model.citizens.len();
+        let streams = &model.streams;
+        let entrants = (0..extra).into_par_iter().map(|k| {
+            let mut rng = streams.rng(Purpose::Demography, ctx.step, (first + k) as u64);
             let region = draw_cumulative(&cumulative, rng.random()).unwrap_or(0);
             let e: f64 = rng.sample(StandardNormal);
             let skill = newcomer_skill + lp.skill_noise * e;
-            let c = Citizen::entrant(
+            Citizen::entrant(
                 region as u16,
                 skill,
                 year - pp.entry_age,
                 initial_concern,
                 rng.random(),
-            );
-            model.citizens.push(c);
-        }
+            )
+        });
+        model.citizens.par_extend(entrants);
         tally.entrants = tally.retirements + extra as u32;
     }
 
