@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use crate::agents::{NONE, Near};
 use crate::metrics::Tally;
 use crate::model::{Model, StepContext};
+use crate::par;
 use crate::proximity::distance;
 use crate::rng::{Purpose, pair_id};
 use crate::scenario::N_KNOWLEDGE;
@@ -78,31 +79,64 @@ pub struct Adjacency {
 
 impl Adjacency {
     /// Build from ties (ids) for `n` firms whose index is given by `index_of`.
+    /// Rows are filled in tie order then sorted, in parallel over ranges
+    /// of firms (see [`crate::par`]).
     pub fn build(ties: &[Tie], index_of: &[u32], n: usize) -> Self {
-        let mut degree = vec![0u32; n + 1];
-        for t in ties {
-            degree[index_of[t.a as usize] as usize] += 1;
-            degree[index_of[t.b as usize] as usize] += 1;
-        }
+        let ends: Vec<(u32, u32)> = ties
+            .par_iter()
+            .map(|t| (index_of[t.a as usize], index_of[t.b as usize]))
+            .collect();
+        let ranges = par::key_ranges(n, par::parts());
+        let inside = |k: u32, lo: usize, hi: usize| (k as usize) >= lo && (k as usize) < hi;
+        let mut degree = vec![0u32; n];
+        par::split_by(&mut degree, &ranges)
+            .into_par_iter()
+            .zip(ranges.par_iter())
+            .for_each(|(degree, &(lo, hi))| {
+                for &(i, j) in &ends {
+                    if inside(i, lo, hi) {
+                        degree[i as usize - lo] += 1;
+                    }
+                    if inside(j, lo, hi) {
+                        degree[j as usize - lo] += 1;
+                    }
+                }
+            });
         let mut offsets = Vec::with_capacity(n + 1);
         let mut acc = 0u32;
-        for d in &degree[..n] {
+        for d in &degree {
             offsets.push(acc);
             acc += d;
         }
         offsets.push(acc);
-        let mut fill = offsets.clone();
         let mut entries = vec![(0u32, 0f32); acc as usize];
-        for t in ties {
-            let (i, j) = (index_of[t.a as usize], index_of[t.b as usize]);
-            entries[fill[i as usize] as usize] = (j, t.strength);
-            fill[i as usize] += 1;
-            entries[fill[j as usize] as usize] = (i, t.strength);
-            fill[j as usize] += 1;
-        }
-        for i in 0..n {
-            entries[offsets[i] as usize..offsets[i + 1] as usize].sort_unstable_by_key(|e| e.0);
-        }
+        let entry_ranges: Vec<(usize, usize)> = ranges
+            .iter()
+            .map(|&(lo, hi)| (offsets[lo] as usize, offsets[hi] as usize))
+            .collect();
+        par::split_by(&mut entries, &entry_ranges)
+            .into_par_iter()
+            .zip(ranges.par_iter())
+            .for_each(|(entries, &(lo, hi))| {
+                let base = offsets[lo];
+                let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|o| o - base).collect();
+                for (t, &(i, j)) in ties.iter().zip(&ends) {
+                    if inside(i, lo, hi) {
+                        let f = &mut fill[i as usize - lo];
+                        entries[*f as usize] = (j, t.strength);
+                        *f += 1;
+                    }
+                    if inside(j, lo, hi) {
+                        let f = &mut fill[j as usize - lo];
+                        entries[*f as usize] = (i, t.strength);
+                        *f += 1;
+                    }
+                }
+                for k in lo..hi {
+                    let (a, b) = (offsets[k] - base, offsets[k + 1] - base);
+                    entries[a as usize..b as usize].sort_unstable_by_key(|e| e.0);
+                }
+            });
         Self { offsets, entries }
     }
 

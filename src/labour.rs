@@ -16,68 +16,55 @@ use crate::error::{Error, Result};
 use crate::governance;
 use crate::metrics::Tally;
 use crate::model::{Model, StepContext};
+use crate::par;
 use crate::production::Market;
 use crate::proximity::distance;
 use crate::rng::{Purpose, SCREEN_BLOCK};
 use crate::territory::draw_cumulative;
 
-/// Citizens of each firm (by index), as offsets into a list of citizen indices.
-struct Workforce {
-    offsets: Vec<u32>,
-    members: Vec<u32>,
-}
-
-impl Workforce {
-    fn build(m: &Model) -> Self {
-        let n = m.firms.len();
-        let mut count = vec![0u32; n];
-        for c in &m.citizens {
-            if let Some(i) = m.index(c.employer) {
-                count[i] += 1;
-            }
-        }
-        let mut offsets = Vec::with_capacity(n + 1);
-        let mut acc = 0;
-        for k in &count {
-            offsets.push(acc);
-            acc += k;
-        }
-        offsets.push(acc);
-        let mut fill = offsets.clone();
-        let mut members = vec![0u32; acc as usize];
-        for (ci, c) in m.citizens.iter().enumerate() {
-            if let Some(i) = m.index(c.employer) {
-                members[fill[i] as usize] = ci as u32;
-                fill[i] += 1;
-            }
-        }
-        Self { offsets, members }
-    }
-
-    fn of(&self, i: usize) -> &[u32] {
-        &self.members[self.offsets[i] as usize..self.offsets[i + 1] as usize]
-    }
+/// Index of each citizen's employer, or [`NONE`] (looked up in parallel).
+fn employer_keys(m: &Model) -> Vec<u32> {
+    m.citizens
+        .par_iter()
+        .map(|c| m.index(c.employer).map_or(NONE, |i| i as u32))
+        .collect()
 }
 
 /// Recount employees and their mean skill for every firm from the citizens.
+/// Each firm's skills are summed in citizen order, as a sequential loop
+/// would, whatever the number of threads.
 pub fn refresh_workforce(model: &mut Model) {
     let n = model.firms.len();
+    let keys = employer_keys(model);
+    let ranges = par::key_ranges(n, par::parts());
     let mut count = vec![0u32; n];
     let mut skill = vec![0f64; n];
-    for c in &model.citizens {
-        if let Some(i) = model.index(c.employer) {
-            count[i] += 1;
-            skill[i] += f64::from(c.skill);
-        }
-    }
-    for (i, f) in model.firms.iter_mut().enumerate() {
-        f.employees = count[i];
-        f.mean_skill = if count[i] > 0 {
-            (skill[i] / f64::from(count[i])) as f32
-        } else {
-            0.0
-        };
-    }
+    let citizens = &model.citizens;
+    par::split_by(&mut count, &ranges)
+        .into_par_iter()
+        .zip(par::split_by(&mut skill, &ranges))
+        .zip(ranges.par_iter())
+        .for_each(|((count, skill), &(lo, hi))| {
+            for (&k, c) in keys.iter().zip(citizens) {
+                let k = k as usize;
+                if k >= lo && k < hi {
+                    count[k - lo] += 1;
+                    skill[k - lo] += f64::from(c.skill);
+                }
+            }
+        });
+    model
+        .firms
+        .par_iter_mut()
+        .zip(count.par_iter().zip(skill.par_iter()))
+        .for_each(|(f, (&count, &skill))| {
+            f.employees = count;
+            f.mean_skill = if count > 0 {
+                (skill / f64::from(count)) as f32
+            } else {
+                0.0
+            };
+        });
 }
 
 /// The whole labour-market and turnover phase.
@@ -96,7 +83,8 @@ pub fn labour_market(
     //    go and the employees who leave to found spin-offs.
     let relocation = demography::relocation_weights(market);
     let m: &Model = model;
-    let work = Workforce::build(m);
+    // Citizens of each firm (by index), in citizen order.
+    let work = par::Groups::build(&employer_keys(m), n);
     let sp_rate = m.scenario.firms.spinoff_rate;
     let turnover: Vec<(Fate, Vec<u32>, Vec<u32>)> = (0..n)
         .into_par_iter()
@@ -620,11 +608,12 @@ fn compact(model: &mut Model, dead: &[bool]) {
         }
     }
     model.firms = kept;
-    for c in &mut model.citizens {
-        if c.employer != NONE && model.index_of[c.employer as usize] == NONE {
+    let index_of = &model.index_of;
+    model.citizens.par_iter_mut().for_each(|c| {
+        if c.employer != NONE && index_of[c.employer as usize] == NONE {
             c.employer = NONE;
         }
-    }
+    });
     let n = model.firms.len();
     model.network.refresh(&model.index_of, n);
 }

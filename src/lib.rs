@@ -28,6 +28,7 @@ pub mod materials;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod par;
 pub mod production;
 pub mod proximity;
 pub mod regimes;
