@@ -199,8 +199,18 @@ pub struct Network {
 impl Network {
     /// Drop ties to firms that exited and rebuild the adjacency.
     pub fn refresh(&mut self, index_of: &[u32], n: usize) {
-        self.ties
-            .retain(|t| index_of[t.a as usize] != NONE && index_of[t.b as usize] != NONE);
+        if self
+            .ties
+            .par_iter()
+            .any(|t| index_of[t.a as usize] == NONE || index_of[t.b as usize] == NONE)
+        {
+            self.ties = self
+                .ties
+                .par_iter()
+                .filter(|t| index_of[t.a as usize] != NONE && index_of[t.b as usize] != NONE)
+                .copied()
+                .collect();
+        }
         self.adjacency = Adjacency::build(&self.ties, index_of, n);
     }
 }
@@ -280,48 +290,60 @@ fn proposal<R: rand::Rng + ?Sized>(i: usize, j: usize, origin: Origin, rng: &mut
     }
 }
 
-/// Where candidates come from in this step.
+/// Where candidates come from in this step: firm indices grouped by
+/// region, sector, cluster organisation, group, and leading firms by region
+/// (each group in firm order).
 struct SearchSpace {
-    by_region: Vec<Vec<u32>>,
-    by_sector: Vec<Vec<u32>>,
+    by_region: par::Groups,
+    by_sector: par::Groups,
     region_kernel: Vec<f64>,
     research_kernel: Vec<f64>,
-    cluster_members: Vec<Vec<u32>>,
-    group_members: Vec<Vec<u32>>,
-    leading_by_region: Vec<Vec<u32>>,
+    cluster_members: par::Groups,
+    group_members: par::Groups,
+    leading_by_region: par::Groups,
 }
 
 impl SearchSpace {
     fn new(m: &Model, ctx: &StepContext) -> Self {
         let n_regions = m.territory.len();
-        let mut by_region = vec![Vec::new(); n_regions];
-        let mut by_sector = vec![Vec::new(); crate::scenario::N_SECTORS];
-        let mut cluster_members = vec![Vec::new(); m.institutions.clusters.len()];
-        let mut n_groups = 0;
-        for f in &m.firms {
-            if f.group != NONE {
-                n_groups = n_groups.max(f.group as usize + 1);
-            }
-        }
-        let mut group_members = vec![Vec::new(); n_groups];
-        let mut leading_by_region = vec![Vec::new(); n_regions];
         let leading = m.scenario.firms.leading_firm_size as u32;
-        for (i, f) in m.firms.iter().enumerate() {
-            by_region[f.region as usize].push(i as u32);
-            by_sector[f.sector as usize].push(i as u32);
-            if f.cluster != NONE
-                && let Some(pos) = m.institutions.cluster_position(f.cluster)
-            {
-                cluster_members[pos].push(i as u32);
-            }
-            if f.group != NONE {
-                group_members[f.group as usize].push(i as u32);
-            }
-            if f.employees >= leading {
-                leading_by_region[f.region as usize].push(i as u32);
-            }
-        }
-        let counts: Vec<f64> = by_region.iter().map(|v| v.len() as f64).collect();
+        // Keys of every firm, in parallel: region, sector, cluster
+        // position, group, region if it is a leading firm.
+        let keys: Vec<[u32; 5]> = m
+            .firms
+            .par_iter()
+            .map(|f| {
+                let cluster = if f.cluster != NONE {
+                    m.institutions
+                        .cluster_position(f.cluster)
+                        .map_or(NONE, |p| p as u32)
+                } else {
+                    NONE
+                };
+                let region = u32::from(f.region);
+                [
+                    region,
+                    u32::from(f.sector),
+                    cluster,
+                    f.group,
+                    if f.employees >= leading { region } else { NONE },
+                ]
+            })
+            .collect();
+        let n_groups = keys
+            .par_iter()
+            .map(|k| if k[3] != NONE { k[3] as usize + 1 } else { 0 })
+            .max()
+            .unwrap_or(0);
+        let column = |c: usize| -> Vec<u32> { keys.par_iter().map(|k| k[c]).collect() };
+        let by_region = par::Groups::build(&column(0), n_regions);
+        let by_sector = par::Groups::build(&column(1), crate::scenario::N_SECTORS);
+        let cluster_members = par::Groups::build(&column(2), m.institutions.clusters.len());
+        let group_members = par::Groups::build(&column(3), n_groups);
+        let leading_by_region = par::Groups::build(&column(4), n_regions);
+        let counts: Vec<f64> = (0..n_regions)
+            .map(|r| by_region.of(r).len() as f64)
+            .collect();
         let mut region_kernel = Vec::new();
         m.territory
             .cumulative_kernel(&counts, ctx.kernel.decay_km, &mut region_kernel);
@@ -367,7 +389,7 @@ fn candidate<R: rand::Rng + ?Sized>(
     let f = &m.firms[i];
     let n_regions = m.territory.len();
     if ecosystems > 0.0 && rng.random::<f64>() < ecosystems {
-        let centres = &space.leading_by_region[f.region as usize];
+        let centres = space.leading_by_region.of(f.region as usize);
         if let Some(j) = pick(centres, rng)
             && j != i
         {
@@ -387,12 +409,12 @@ fn candidate<R: rand::Rng + ?Sized>(
             None
         };
         if let Some(pos) = cluster_pos
-            && space.cluster_members[pos].len() > 1
+            && space.cluster_members.of(pos).len() > 1
         {
             options[n] = Some(Origin::ClusterCoMember);
             n += 1;
         }
-        if f.group != NONE && space.group_members[f.group as usize].len() > 1 {
+        if f.group != NONE && space.group_members.of(f.group as usize).len() > 1 {
             options[n] = Some(Origin::GroupCoMember);
             n += 1;
         }
@@ -406,11 +428,11 @@ fn candidate<R: rand::Rng + ?Sized>(
                     (j != i).then_some((j, Origin::PartnerOfPartner, Relation::CommonPartner))
                 }
                 Some(Origin::ClusterCoMember) => {
-                    let j = pick(&space.cluster_members[cluster_pos?], rng)?;
+                    let j = pick(space.cluster_members.of(cluster_pos?), rng)?;
                     (j != i).then_some((j, Origin::ClusterCoMember, Relation::Unknown))
                 }
                 Some(Origin::GroupCoMember) => {
-                    let j = pick(&space.group_members[f.group as usize], rng)?;
+                    let j = pick(space.group_members.of(f.group as usize), rng)?;
                     (j != i).then_some((j, Origin::GroupCoMember, Relation::Unknown))
                 }
                 _ => None,
@@ -420,7 +442,7 @@ fn candidate<R: rand::Rng + ?Sized>(
     let r = f.region as usize;
     let row = &space.region_kernel[r * n_regions..(r + 1) * n_regions];
     let region = draw_cumulative(row, rng.random())?;
-    let j = pick(&space.by_region[region], rng)?;
+    let j = pick(space.by_region.of(region), rng)?;
     (j != i).then_some((j, Origin::Spatial, Relation::Unknown))
 }
 
@@ -435,7 +457,7 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
             themes.extend(m.sectors.complements[sector].iter().copied());
             for _ in 0..n {
                 let s = themes[rng.random_range(0..themes.len())];
-                if let Some(j) = pick(&space.by_sector[s], rng) {
+                if let Some(j) = pick(space.by_sector.of(s), rng) {
                     out.push(j as u32);
                 }
             }
@@ -455,7 +477,9 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
         let animation = crate::governance::relative_share(m, shares, crate::governance::CLUSTER);
         let n = poisson(ctx.levers.event_rate * animation * ctx.dt, &mut rng);
         for _ in 0..n {
-            let mut attendees: Vec<u32> = space.cluster_members[pos]
+            let mut attendees: Vec<u32> = space
+                .cluster_members
+                .of(pos)
                 .iter()
                 .copied()
                 .filter(|_| rng.random::<f64>() < c.event_attendance)
@@ -594,10 +618,16 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         })
         .collect();
     let mut proposals = Vec::new();
-    for (f, (props, research)) in model.firms.iter_mut().zip(searches) {
+    let mut research = Vec::with_capacity(n);
+    for (props, r) in searches {
         proposals.extend(props);
-        f.research = research;
+        research.push(r);
     }
+    model
+        .firms
+        .par_iter_mut()
+        .zip(research)
+        .for_each(|(f, r)| f.research = r);
 
     // 3. Events: temporary geographic proximity.
     let m: &Model = model;
@@ -741,8 +771,12 @@ fn learn(model: &mut Model, near: &[Near], ctx: &StepContext) {
             (k, e.clamp(0.0, 1.0) as f32)
         })
         .collect();
-    for (f, (k, e)) in model.firms.iter_mut().zip(updates) {
-        f.knowledge = k;
-        f.embeddedness = e;
-    }
+    model
+        .firms
+        .par_iter_mut()
+        .zip(updates)
+        .for_each(|(f, (k, e))| {
+            f.knowledge = k;
+            f.embeddedness = e;
+        });
 }

@@ -96,14 +96,19 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
             (a * progress, profile, intensity)
         })
         .collect();
-    let mut count = 0;
-    for (f, (a, profile, intensity)) in model.firms.iter_mut().zip(updates) {
-        f.productivity = a;
-        f.intensity = intensity;
-        if let Some(k) = profile {
-            f.knowledge = k;
-            count += 1;
-        }
-    }
-    count
+    model
+        .firms
+        .par_iter_mut()
+        .zip(updates)
+        .map(|(f, (a, profile, intensity))| {
+            f.productivity = a;
+            f.intensity = intensity;
+            if let Some(k) = profile {
+                f.knowledge = k;
+                1
+            } else {
+                0
+            }
+        })
+        .sum()
 }

@@ -466,12 +466,17 @@ pub fn labour_market(
 
     // 6. Remove firms that exited or have no one left.
     refresh_workforce(model);
-    for (i, f) in model.firms.iter().enumerate() {
-        if !dead[i] && f.employees == 0 && f.declared == NONE {
-            dead[i] = true;
-            tally.exits_shrunk += 1;
-        }
-    }
+    let emptied: u32 = model
+        .firms
+        .par_iter()
+        .zip(dead.par_iter_mut())
+        .map(|(f, d)| {
+            let empty = !*d && f.employees == 0 && f.declared == NONE;
+            *d |= empty;
+            u32::from(empty)
+        })
+        .sum();
+    tally.exits_shrunk += emptied;
     compact(model, &dead);
     Ok(())
 }
@@ -598,16 +603,21 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
 
 /// Remove dead firms, keeping ids sorted, and drop their ties.
 fn compact(model: &mut Model, dead: &[bool]) {
-    let mut kept = Vec::with_capacity(model.firms.len());
-    for (f, d) in std::mem::take(&mut model.firms).into_iter().zip(dead) {
+    // Firms are sorted by id: the index updates run in id order.
+    let mut next = 0u32;
+    for (f, d) in model.firms.iter().zip(dead) {
         if *d {
             model.index_of[f.id as usize] = NONE;
         } else {
-            model.index_of[f.id as usize] = kept.len() as u32;
-            kept.push(f);
+            model.index_of[f.id as usize] = next;
+            next += 1;
         }
     }
-    model.firms = kept;
+    model.firms = std::mem::take(&mut model.firms)
+        .into_par_iter()
+        .zip(dead.par_iter())
+        .filter_map(|(f, d)| (!*d).then_some(f))
+        .collect();
     let index_of = &model.index_of;
     model.citizens.par_iter_mut().for_each(|c| {
         if c.employer != NONE && index_of[c.employer as usize] == NONE {

@@ -329,10 +329,19 @@ pub fn initial_memory(model: &Model) -> Memory {
 pub fn remember(model: &Model) -> Memory {
     let mut log_prod = [0.0; N_SECTORS];
     let mut emp = [0.0; N_SECTORS];
-    for f in model.firms.iter().filter(|f| f.productivity > 0.0) {
-        let e = f64::from(f.employees.max(1));
-        log_prod[f.sector as usize] += f.productivity.ln() * e;
-        emp[f.sector as usize] += e;
+    // Logarithms in parallel; the sums in firm order.
+    let terms: Vec<(u8, f64, f64)> = model
+        .firms
+        .par_iter()
+        .filter(|f| f.productivity > 0.0)
+        .map(|f| {
+            let e = f64::from(f.employees.max(1));
+            (f.sector, f.productivity.ln() * e, e)
+        })
+        .collect();
+    for (sector, lp, e) in terms {
+        log_prod[sector as usize] += lp;
+        emp[sector as usize] += e;
     }
     let fallback = {
         let total: f64 = emp.iter().sum();
