@@ -25,7 +25,7 @@ use crate::par;
 use crate::proximity::distance;
 use crate::rng::{Purpose, pair_id};
 use crate::scenario::N_KNOWLEDGE;
-use crate::sectors::{normalise, similarity};
+use crate::sectors::{Profile, normalise, similarity};
 use crate::territory::draw_cumulative;
 
 /// How a tie came about: the proximity that brought the partners together.
@@ -147,6 +147,24 @@ impl Adjacency {
         }
     }
 
+    /// `f(j)` for the partner `j` of every entry, aligned with the rows
+    /// (see [`Adjacency::span`]). Gathering in one tight parallel pass keeps
+    /// many cache misses in flight; the loops over rows then read in order.
+    pub fn gather<T: Send>(&self, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+        self.entries
+            .par_iter()
+            .map(|&(j, _)| f(j as usize))
+            .collect()
+    }
+
+    /// Position of the row of firm `i` among the entries.
+    pub fn span(&self, i: usize) -> std::ops::Range<usize> {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        }
+    }
+
     /// Partners of firm `i` with tie strengths.
     pub fn neighbours(&self, i: usize) -> impl Iterator<Item = (u32, f32)> + '_ {
         self.row(i).iter().copied()
@@ -229,14 +247,12 @@ enum Relation {
 /// Probability that firms `i` and `j` cooperate now.
 fn pair_probability(
     m: &Model,
-    near: &[Near],
     ctx: &StepContext,
-    i: usize,
-    j: usize,
+    (i, fi): (usize, &Near),
+    (j, fj): (usize, &Near),
     relation: Relation,
     at_event: bool,
 ) -> f64 {
-    let (fi, fj) = (&near[i], &near[j]);
     let k = &ctx.kernel;
     let mut g = k.geographic(distance((fi.x, fi.y), (fj.x, fj.y)));
     if at_event {
@@ -527,17 +543,25 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     // renewal, search, events and learning.
     let near = Near::all(&m.firms);
     let near = &near[..];
+    // Gather both firms' views first: tight loops of independent loads keep
+    // many cache misses in flight, where the full renewal (a stream per
+    // tie) would wait for each in turn.
+    let ends: Vec<(u32, u32)> = m
+        .network
+        .ties
+        .par_iter()
+        .map(|t| (m.index_of[t.a as usize], m.index_of[t.b as usize]))
+        .collect();
+    let partners: Vec<Near> = ends.par_iter().map(|&(_, j)| near[j as usize]).collect();
     let kept: Vec<Option<f32>> = m
         .network
         .ties
         .par_iter()
-        .map(|t| {
-            let (i, j) = (
-                m.index_of[t.a as usize] as usize,
-                m.index_of[t.b as usize] as usize,
-            );
-            let p = pair_probability(m, near, ctx, i, j, Relation::Partners, false);
-            let q = 1.0 - (1.0 - c.renewal_rate * p).powf(ctx.dt);
+        .zip(ends.par_iter().zip(partners.par_iter()))
+        .map(|(t, (&(i, j), fj))| {
+            let (i, j) = (i as usize, j as usize);
+            let p = pair_probability(m, ctx, (i, &near[i]), (j, fj), Relation::Partners, false);
+            let q = 1.0 - ctx.per_step(1.0 - c.renewal_rate * p);
             let mut rng = m
                 .streams
                 .rng(Purpose::TieRenewal, ctx.step, pair_id(t.a, t.b));
@@ -598,7 +622,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                 if m.network.adjacency.linked(i, j) {
                     continue;
                 }
-                let p = pair_probability(m, near, ctx, i, j, relation, false);
+                let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, false);
                 if rng.random::<f64>() < p {
                     out.push(proposal(i, j, origin, &mut rng));
                 }
@@ -660,7 +684,14 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                         continue;
                     }
                     if rng.random::<f64>()
-                        < pair_probability(m, near, ctx, i, j, Relation::Unknown, true)
+                        < pair_probability(
+                            m,
+                            ctx,
+                            (i, &near[i]),
+                            (j, &near[j]),
+                            Relation::Unknown,
+                            true,
+                        )
                     {
                         out.push(proposal(i, j, Origin::Event, &mut rng));
                     }
@@ -743,19 +774,20 @@ fn learn(model: &mut Model, near: &[Near], ctx: &StepContext) {
     let lr = (m.scenario.cooperation.learning_rate * ctx.dt) as f32;
     let rebuild = m.scenario.firms.embeddedness_rebuild * ctx.dt;
     let gp = ctx.levers.globalisation_pressure * ctx.dt;
+    let adj = &m.network.adjacency;
+    let partners: Vec<(Profile, u16)> = adj.gather(|j| (near[j].knowledge, near[j].region));
     let updates: Vec<([f32; N_KNOWLEDGE], f32)> = (0..m.firms.len())
         .into_par_iter()
         .map(|i| {
             let f = &m.firms[i];
             let mut k = f.knowledge;
             let (mut local, mut total) = (0.0, 0.0);
-            for (j, s) in m.network.adjacency.neighbours(i) {
-                let g = &near[j as usize];
-                for (x, y) in k.iter_mut().zip(g.knowledge) {
+            for ((_, s), (knowledge, region)) in adj.neighbours(i).zip(&partners[adj.span(i)]) {
+                for (x, y) in k.iter_mut().zip(knowledge) {
                     *x += lr * s * (y - *x);
                 }
                 total += f64::from(s);
-                if g.region == f.region {
+                if *region == f.region {
                     local += f64::from(s);
                 }
             }

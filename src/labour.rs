@@ -269,8 +269,9 @@ pub fn labour_market(
                 let concern = f64::from(c.concern) + concern_rate * (target - f64::from(c.concern));
                 c.concern = concern as f32;
                 let p_part = 1.0
-                    - (1.0 - (cp.participation_propensity * concern * openness[r]).clamp(0.0, 1.0))
-                        .powf(ctx.dt);
+                    - ctx.per_step(
+                        1.0 - (cp.participation_propensity * concern * openness[r]).clamp(0.0, 1.0),
+                    );
                 c.participant = take_part[k] < p_part;
                 if is_founder[ci] {
                     continue;
