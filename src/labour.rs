@@ -20,7 +20,7 @@ use crate::par;
 use crate::production::Market;
 use crate::proximity::distance;
 use crate::rng::{Purpose, SCREEN_BLOCK};
-use crate::territory::draw_cumulative;
+use crate::territory::{Cumulative, draw_cumulative};
 
 /// Index of each citizen's employer, or [`NONE`] (looked up in parallel).
 fn employer_keys(m: &Model) -> Vec<u32> {
@@ -509,6 +509,7 @@ fn matching(
             cumulative[r].push(region_vacancies[r]);
         }
     }
+    let cumulative: Vec<Cumulative> = cumulative.into_iter().map(Cumulative::new).collect();
     let mut kernel = Vec::new();
     m.territory.cumulative_kernel(
         &region_vacancies,
@@ -533,7 +534,7 @@ fn matching(
                 let Some(region) = draw_cumulative(row, rng.random()) else {
                     break;
                 };
-                let Some(k) = draw_cumulative(&cumulative[region], rng.random()) else {
+                let Some(k) = cumulative[region].draw(rng.random()) else {
                     continue;
                 };
                 let firm = by_region[region][k];
