@@ -615,11 +615,15 @@ fn compact(model: &mut Model, dead: &[bool]) {
             next += 1;
         }
     }
-    model.firms = std::mem::take(&mut model.firms)
-        .into_par_iter()
-        .zip(dead.par_iter())
-        .filter_map(|(f, d)| (!*d).then_some(f))
-        .collect();
+    // In place: the firms' buffer keeps its capacity from step to step, so
+    // the firms created in the next step are appended without moving (and
+    // page-faulting) a new buffer of all firms.
+    let mut k = 0;
+    model.firms.retain(|_| {
+        let keep = !dead[k];
+        k += 1;
+        keep
+    });
     let index_of = &model.index_of;
     model.citizens.par_iter_mut().for_each(|c| {
         if c.employer != NONE && index_of[c.employer as usize] == NONE {
