@@ -107,6 +107,46 @@ pub struct Firm {
     pub disrupted_until: u32,
 }
 
+/// What other firms read of a firm when they meet it (position, knowledge,
+/// belonging, sector), packed in one cache line. Phases that look up many
+/// random firms (partner search, tie renewal, learning, knowledge inflow)
+/// read this copy instead of the whole [`Firm`], which spans three lines:
+/// with millions of firms these lookups are cache misses and dominate the
+/// step. Built from the firms when a phase starts; never written back.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+pub struct Near {
+    pub x: f32,
+    pub y: f32,
+    pub knowledge: Profile,
+    pub cluster: u32,
+    pub group: u32,
+    pub region: u16,
+    pub sector: u8,
+}
+
+impl Near {
+    /// The view of one firm.
+    #[inline]
+    pub fn of(f: &Firm) -> Self {
+        Near {
+            x: f.x,
+            y: f.y,
+            knowledge: f.knowledge,
+            cluster: f.cluster,
+            group: f.group,
+            region: f.region,
+            sector: f.sector,
+        }
+    }
+
+    /// The view of every firm, by index (built in parallel).
+    pub fn all(firms: &[Firm]) -> Vec<Near> {
+        use rayon::prelude::*;
+        firms.par_iter().map(Near::of).collect()
+    }
+}
+
 /// A citizen of working age (the labour force).
 #[derive(Debug, Clone, Copy)]
 pub struct Citizen {

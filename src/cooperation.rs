@@ -18,13 +18,14 @@ use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
-use crate::agents::NONE;
+use crate::agents::{NONE, Near};
 use crate::metrics::Tally;
 use crate::model::{Model, StepContext};
+use crate::par;
 use crate::proximity::distance;
 use crate::rng::{Purpose, pair_id};
 use crate::scenario::N_KNOWLEDGE;
-use crate::sectors::{normalise, similarity};
+use crate::sectors::{Profile, normalise, similarity};
 use crate::territory::draw_cumulative;
 
 /// How a tie came about: the proximity that brought the partners together.
@@ -78,31 +79,64 @@ pub struct Adjacency {
 
 impl Adjacency {
     /// Build from ties (ids) for `n` firms whose index is given by `index_of`.
+    /// Rows are filled in tie order then sorted, in parallel over ranges
+    /// of firms (see [`crate::par`]).
     pub fn build(ties: &[Tie], index_of: &[u32], n: usize) -> Self {
-        let mut degree = vec![0u32; n + 1];
-        for t in ties {
-            degree[index_of[t.a as usize] as usize] += 1;
-            degree[index_of[t.b as usize] as usize] += 1;
-        }
+        let ends: Vec<(u32, u32)> = ties
+            .par_iter()
+            .map(|t| (index_of[t.a as usize], index_of[t.b as usize]))
+            .collect();
+        let ranges = par::key_ranges(n, par::parts());
+        let inside = |k: u32, lo: usize, hi: usize| (k as usize) >= lo && (k as usize) < hi;
+        let mut degree = vec![0u32; n];
+        par::split_by(&mut degree, &ranges)
+            .into_par_iter()
+            .zip(ranges.par_iter())
+            .for_each(|(degree, &(lo, hi))| {
+                for &(i, j) in &ends {
+                    if inside(i, lo, hi) {
+                        degree[i as usize - lo] += 1;
+                    }
+                    if inside(j, lo, hi) {
+                        degree[j as usize - lo] += 1;
+                    }
+                }
+            });
         let mut offsets = Vec::with_capacity(n + 1);
         let mut acc = 0u32;
-        for d in &degree[..n] {
+        for d in &degree {
             offsets.push(acc);
             acc += d;
         }
         offsets.push(acc);
-        let mut fill = offsets.clone();
         let mut entries = vec![(0u32, 0f32); acc as usize];
-        for t in ties {
-            let (i, j) = (index_of[t.a as usize], index_of[t.b as usize]);
-            entries[fill[i as usize] as usize] = (j, t.strength);
-            fill[i as usize] += 1;
-            entries[fill[j as usize] as usize] = (i, t.strength);
-            fill[j as usize] += 1;
-        }
-        for i in 0..n {
-            entries[offsets[i] as usize..offsets[i + 1] as usize].sort_unstable_by_key(|e| e.0);
-        }
+        let entry_ranges: Vec<(usize, usize)> = ranges
+            .iter()
+            .map(|&(lo, hi)| (offsets[lo] as usize, offsets[hi] as usize))
+            .collect();
+        par::split_by(&mut entries, &entry_ranges)
+            .into_par_iter()
+            .zip(ranges.par_iter())
+            .for_each(|(entries, &(lo, hi))| {
+                let base = offsets[lo];
+                let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|o| o - base).collect();
+                for (t, &(i, j)) in ties.iter().zip(&ends) {
+                    if inside(i, lo, hi) {
+                        let f = &mut fill[i as usize - lo];
+                        entries[*f as usize] = (j, t.strength);
+                        *f += 1;
+                    }
+                    if inside(j, lo, hi) {
+                        let f = &mut fill[j as usize - lo];
+                        entries[*f as usize] = (i, t.strength);
+                        *f += 1;
+                    }
+                }
+                for k in lo..hi {
+                    let (a, b) = (offsets[k] - base, offsets[k + 1] - base);
+                    entries[a as usize..b as usize].sort_unstable_by_key(|e| e.0);
+                }
+            });
         Self { offsets, entries }
     }
 
@@ -110,6 +144,24 @@ impl Adjacency {
         match (self.offsets.get(i), self.offsets.get(i + 1)) {
             (Some(&a), Some(&b)) => &self.entries[a as usize..b as usize],
             _ => &[],
+        }
+    }
+
+    /// `f(j)` for the partner `j` of every entry, aligned with the rows
+    /// (see [`Adjacency::span`]). Gathering in one tight parallel pass keeps
+    /// many cache misses in flight; the loops over rows then read in order.
+    pub fn gather<T: Send>(&self, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+        self.entries
+            .par_iter()
+            .map(|&(j, _)| f(j as usize))
+            .collect()
+    }
+
+    /// Position of the row of firm `i` among the entries.
+    pub fn span(&self, i: usize) -> std::ops::Range<usize> {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
         }
     }
 
@@ -165,8 +217,18 @@ pub struct Network {
 impl Network {
     /// Drop ties to firms that exited and rebuild the adjacency.
     pub fn refresh(&mut self, index_of: &[u32], n: usize) {
-        self.ties
-            .retain(|t| index_of[t.a as usize] != NONE && index_of[t.b as usize] != NONE);
+        if self
+            .ties
+            .par_iter()
+            .any(|t| index_of[t.a as usize] == NONE || index_of[t.b as usize] == NONE)
+        {
+            self.ties = self
+                .ties
+                .par_iter()
+                .filter(|t| index_of[t.a as usize] != NONE && index_of[t.b as usize] != NONE)
+                .copied()
+                .collect();
+        }
         self.adjacency = Adjacency::build(&self.ties, index_of, n);
     }
 }
@@ -186,12 +248,11 @@ enum Relation {
 fn pair_probability(
     m: &Model,
     ctx: &StepContext,
-    i: usize,
-    j: usize,
+    (i, fi): (usize, &Near),
+    (j, fj): (usize, &Near),
     relation: Relation,
     at_event: bool,
 ) -> f64 {
-    let (fi, fj) = (&m.firms[i], &m.firms[j]);
     let k = &ctx.kernel;
     let mut g = k.geographic(distance((fi.x, fi.y), (fj.x, fj.y)));
     if at_event {
@@ -245,48 +306,60 @@ fn proposal<R: rand::Rng + ?Sized>(i: usize, j: usize, origin: Origin, rng: &mut
     }
 }
 
-/// Where candidates come from in this step.
+/// Where candidates come from in this step: firm indices grouped by
+/// region, sector, cluster organisation, group, and leading firms by region
+/// (each group in firm order).
 struct SearchSpace {
-    by_region: Vec<Vec<u32>>,
-    by_sector: Vec<Vec<u32>>,
+    by_region: par::Groups,
+    by_sector: par::Groups,
     region_kernel: Vec<f64>,
     research_kernel: Vec<f64>,
-    cluster_members: Vec<Vec<u32>>,
-    group_members: Vec<Vec<u32>>,
-    leading_by_region: Vec<Vec<u32>>,
+    cluster_members: par::Groups,
+    group_members: par::Groups,
+    leading_by_region: par::Groups,
 }
 
 impl SearchSpace {
     fn new(m: &Model, ctx: &StepContext) -> Self {
         let n_regions = m.territory.len();
-        let mut by_region = vec![Vec::new(); n_regions];
-        let mut by_sector = vec![Vec::new(); crate::scenario::N_SECTORS];
-        let mut cluster_members = vec![Vec::new(); m.institutions.clusters.len()];
-        let mut n_groups = 0;
-        for f in &m.firms {
-            if f.group != NONE {
-                n_groups = n_groups.max(f.group as usize + 1);
-            }
-        }
-        let mut group_members = vec![Vec::new(); n_groups];
-        let mut leading_by_region = vec![Vec::new(); n_regions];
         let leading = m.scenario.firms.leading_firm_size as u32;
-        for (i, f) in m.firms.iter().enumerate() {
-            by_region[f.region as usize].push(i as u32);
-            by_sector[f.sector as usize].push(i as u32);
-            if f.cluster != NONE
-                && let Some(pos) = m.institutions.cluster_position(f.cluster)
-            {
-                cluster_members[pos].push(i as u32);
-            }
-            if f.group != NONE {
-                group_members[f.group as usize].push(i as u32);
-            }
-            if f.employees >= leading {
-                leading_by_region[f.region as usize].push(i as u32);
-            }
-        }
-        let counts: Vec<f64> = by_region.iter().map(|v| v.len() as f64).collect();
+        // Keys of every firm, in parallel: region, sector, cluster
+        // position, group, region if it is a leading firm.
+        let keys: Vec<[u32; 5]> = m
+            .firms
+            .par_iter()
+            .map(|f| {
+                let cluster = if f.cluster != NONE {
+                    m.institutions
+                        .cluster_position(f.cluster)
+                        .map_or(NONE, |p| p as u32)
+                } else {
+                    NONE
+                };
+                let region = u32::from(f.region);
+                [
+                    region,
+                    u32::from(f.sector),
+                    cluster,
+                    f.group,
+                    if f.employees >= leading { region } else { NONE },
+                ]
+            })
+            .collect();
+        let n_groups = keys
+            .par_iter()
+            .map(|k| if k[3] != NONE { k[3] as usize + 1 } else { 0 })
+            .max()
+            .unwrap_or(0);
+        let column = |c: usize| -> Vec<u32> { keys.par_iter().map(|k| k[c]).collect() };
+        let by_region = par::Groups::build(&column(0), n_regions);
+        let by_sector = par::Groups::build(&column(1), crate::scenario::N_SECTORS);
+        let cluster_members = par::Groups::build(&column(2), m.institutions.clusters.len());
+        let group_members = par::Groups::build(&column(3), n_groups);
+        let leading_by_region = par::Groups::build(&column(4), n_regions);
+        let counts: Vec<f64> = (0..n_regions)
+            .map(|r| by_region.of(r).len() as f64)
+            .collect();
         let mut region_kernel = Vec::new();
         m.territory
             .cumulative_kernel(&counts, ctx.kernel.decay_km, &mut region_kernel);
@@ -332,7 +405,7 @@ fn candidate<R: rand::Rng + ?Sized>(
     let f = &m.firms[i];
     let n_regions = m.territory.len();
     if ecosystems > 0.0 && rng.random::<f64>() < ecosystems {
-        let centres = &space.leading_by_region[f.region as usize];
+        let centres = space.leading_by_region.of(f.region as usize);
         if let Some(j) = pick(centres, rng)
             && j != i
         {
@@ -352,12 +425,12 @@ fn candidate<R: rand::Rng + ?Sized>(
             None
         };
         if let Some(pos) = cluster_pos
-            && space.cluster_members[pos].len() > 1
+            && space.cluster_members.of(pos).len() > 1
         {
             options[n] = Some(Origin::ClusterCoMember);
             n += 1;
         }
-        if f.group != NONE && space.group_members[f.group as usize].len() > 1 {
+        if f.group != NONE && space.group_members.of(f.group as usize).len() > 1 {
             options[n] = Some(Origin::GroupCoMember);
             n += 1;
         }
@@ -371,11 +444,11 @@ fn candidate<R: rand::Rng + ?Sized>(
                     (j != i).then_some((j, Origin::PartnerOfPartner, Relation::CommonPartner))
                 }
                 Some(Origin::ClusterCoMember) => {
-                    let j = pick(&space.cluster_members[cluster_pos?], rng)?;
+                    let j = pick(space.cluster_members.of(cluster_pos?), rng)?;
                     (j != i).then_some((j, Origin::ClusterCoMember, Relation::Unknown))
                 }
                 Some(Origin::GroupCoMember) => {
-                    let j = pick(&space.group_members[f.group as usize], rng)?;
+                    let j = pick(space.group_members.of(f.group as usize), rng)?;
                     (j != i).then_some((j, Origin::GroupCoMember, Relation::Unknown))
                 }
                 _ => None,
@@ -385,7 +458,7 @@ fn candidate<R: rand::Rng + ?Sized>(
     let r = f.region as usize;
     let row = &space.region_kernel[r * n_regions..(r + 1) * n_regions];
     let region = draw_cumulative(row, rng.random())?;
-    let j = pick(&space.by_region[region], rng)?;
+    let j = pick(space.by_region.of(region), rng)?;
     (j != i).then_some((j, Origin::Spatial, Relation::Unknown))
 }
 
@@ -400,7 +473,7 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
             themes.extend(m.sectors.complements[sector].iter().copied());
             for _ in 0..n {
                 let s = themes[rng.random_range(0..themes.len())];
-                if let Some(j) = pick(&space.by_sector[s], rng) {
+                if let Some(j) = pick(space.by_sector.of(s), rng) {
                     out.push(j as u32);
                 }
             }
@@ -420,7 +493,9 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
         let animation = crate::governance::relative_share(m, shares, crate::governance::CLUSTER);
         let n = poisson(ctx.levers.event_rate * animation * ctx.dt, &mut rng);
         for _ in 0..n {
-            let mut attendees: Vec<u32> = space.cluster_members[pos]
+            let mut attendees: Vec<u32> = space
+                .cluster_members
+                .of(pos)
                 .iter()
                 .copied()
                 .filter(|_| rng.random::<f64>() < c.event_attendance)
@@ -464,17 +539,29 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     // 1. Renewal and decay of existing ties.
     let decay = (1.0 - c.tie_decay).powf(ctx.dt) as f32;
     let m: &Model = model;
+    // Firms do not move nor learn until `learn` below: one view serves
+    // renewal, search, events and learning.
+    let near = Near::all(&m.firms);
+    let near = &near[..];
+    // Gather both firms' views first: tight loops of independent loads keep
+    // many cache misses in flight, where the full renewal (a stream per
+    // tie) would wait for each in turn.
+    let ends: Vec<(u32, u32)> = m
+        .network
+        .ties
+        .par_iter()
+        .map(|t| (m.index_of[t.a as usize], m.index_of[t.b as usize]))
+        .collect();
+    let partners: Vec<Near> = ends.par_iter().map(|&(_, j)| near[j as usize]).collect();
     let kept: Vec<Option<f32>> = m
         .network
         .ties
         .par_iter()
-        .map(|t| {
-            let (i, j) = (
-                m.index_of[t.a as usize] as usize,
-                m.index_of[t.b as usize] as usize,
-            );
-            let p = pair_probability(m, ctx, i, j, Relation::Partners, false);
-            let q = 1.0 - (1.0 - c.renewal_rate * p).powf(ctx.dt);
+        .zip(ends.par_iter().zip(partners.par_iter()))
+        .map(|(t, (&(i, j), fj))| {
+            let (i, j) = (i as usize, j as usize);
+            let p = pair_probability(m, ctx, (i, &near[i]), (j, fj), Relation::Partners, false);
+            let q = 1.0 - ctx.per_step(1.0 - c.renewal_rate * p);
             let mut rng = m
                 .streams
                 .rng(Purpose::TieRenewal, ctx.step, pair_id(t.a, t.b));
@@ -535,7 +622,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                 if m.network.adjacency.linked(i, j) {
                     continue;
                 }
-                let p = pair_probability(m, ctx, i, j, relation, false);
+                let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, false);
                 if rng.random::<f64>() < p {
                     out.push(proposal(i, j, origin, &mut rng));
                 }
@@ -555,10 +642,16 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         })
         .collect();
     let mut proposals = Vec::new();
-    for (f, (props, research)) in model.firms.iter_mut().zip(searches) {
+    let mut research = Vec::with_capacity(n);
+    for (props, r) in searches {
         proposals.extend(props);
-        f.research = research;
+        research.push(r);
     }
+    model
+        .firms
+        .par_iter_mut()
+        .zip(research)
+        .for_each(|(f, r)| f.research = r);
 
     // 3. Events: temporary geographic proximity.
     let m: &Model = model;
@@ -569,7 +662,8 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         .enumerate()
         .flat_map(|(e, att)| att.iter().map(move |&i| (i, e as u32)))
         .collect();
-    attendance.sort_unstable();
+    // (firm, event) pairs are unique: the parallel sort gives the same order.
+    attendance.par_sort_unstable();
     let meetings: Vec<Proposal> = attendance
         .chunk_by(|a, b| a.0 == b.0)
         .collect::<Vec<_>>()
@@ -589,7 +683,15 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                     if j == i || m.network.adjacency.linked(i, j) {
                         continue;
                     }
-                    if rng.random::<f64>() < pair_probability(m, ctx, i, j, Relation::Unknown, true)
+                    if rng.random::<f64>()
+                        < pair_probability(
+                            m,
+                            ctx,
+                            (i, &near[i]),
+                            (j, &near[j]),
+                            Relation::Unknown,
+                            true,
+                        )
                     {
                         out.push(proposal(i, j, Origin::Event, &mut rng));
                     }
@@ -602,14 +704,18 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
 
     // 4. Apply proposals in a fixed order within tie capacities.
     // One proposal per pair (the first in random order), then all in random order.
-    proposals.sort_unstable();
+    // Sorting on every field (then on a key unique after dedup) makes the
+    // order independent of the sort algorithm: the parallel sorts agree
+    // with the sequential ones.
+    proposals.par_sort_unstable();
     proposals.dedup_by_key(|p| (p.lo, p.hi));
-    proposals.sort_unstable_by_key(|p| (p.priority, p.lo, p.hi));
+    proposals.par_sort_unstable_by_key(|p| (p.priority, p.lo, p.hi));
     let mut degree: Vec<usize> = (0..n).map(|i| model.network.adjacency.degree(i)).collect();
-    let caps: Vec<usize> = model
+    let m: &Model = model;
+    let caps: Vec<usize> = m
         .firms
-        .iter()
-        .map(|f| capacity(model, f.employees))
+        .par_iter()
+        .map(|f| capacity(m, f.employees))
         .collect();
     let year = ctx.year as i16;
     let mut formed = Vec::new();
@@ -630,11 +736,12 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     }
     tally.ties_formed = formed.len() as u32;
     model.network.ties.extend(formed);
-    model.network.ties.sort_unstable_by_key(|t| (t.a, t.b));
+    // Pairs are unique, so the parallel sort gives the same order.
+    model.network.ties.par_sort_unstable_by_key(|t| (t.a, t.b));
     model.network.refresh(&model.index_of, n);
 
     // 5. Learning and local embeddedness.
-    learn(model, ctx);
+    learn(model, near, ctx);
 }
 
 fn research_candidate<R: rand::Rng + ?Sized>(
@@ -662,24 +769,25 @@ fn research_candidate<R: rand::Rng + ?Sized>(
 /// Knowledge profiles move towards partners' (`learning_rate` per unit of
 /// tie strength per year); local sourcing is rebuilt through local ties and
 /// eroded by globalisation pressure on footloose plants.
-fn learn(model: &mut Model, ctx: &StepContext) {
+fn learn(model: &mut Model, near: &[Near], ctx: &StepContext) {
     let m: &Model = model;
     let lr = (m.scenario.cooperation.learning_rate * ctx.dt) as f32;
     let rebuild = m.scenario.firms.embeddedness_rebuild * ctx.dt;
     let gp = ctx.levers.globalisation_pressure * ctx.dt;
+    let adj = &m.network.adjacency;
+    let partners: Vec<(Profile, u16)> = adj.gather(|j| (near[j].knowledge, near[j].region));
     let updates: Vec<([f32; N_KNOWLEDGE], f32)> = (0..m.firms.len())
         .into_par_iter()
         .map(|i| {
             let f = &m.firms[i];
             let mut k = f.knowledge;
             let (mut local, mut total) = (0.0, 0.0);
-            for (j, s) in m.network.adjacency.neighbours(i) {
-                let g = &m.firms[j as usize];
-                for (x, y) in k.iter_mut().zip(g.knowledge) {
+            for ((_, s), (knowledge, region)) in adj.neighbours(i).zip(&partners[adj.span(i)]) {
+                for (x, y) in k.iter_mut().zip(knowledge) {
                     *x += lr * s * (y - *x);
                 }
                 total += f64::from(s);
-                if g.region == f.region {
+                if *region == f.region {
                     local += f64::from(s);
                 }
             }
@@ -695,8 +803,12 @@ fn learn(model: &mut Model, ctx: &StepContext) {
             (k, e.clamp(0.0, 1.0) as f32)
         })
         .collect();
-    for (f, (k, e)) in model.firms.iter_mut().zip(updates) {
-        f.knowledge = k;
-        f.embeddedness = e;
-    }
+    model
+        .firms
+        .par_iter_mut()
+        .zip(updates)
+        .for_each(|(f, (k, e))| {
+            f.knowledge = k;
+            f.embeddedness = e;
+        });
 }

@@ -89,7 +89,7 @@ pub fn fate<R: rand::Rng + ?Sized>(
         return Fate::Bankrupt;
     }
     if f.employees < 10 {
-        let p = 1.0 - (1.0 - fp.owner_exit_rate).powf(ctx.dt);
+        let p = 1.0 - ctx.per_step(1.0 - fp.owner_exit_rate);
         if rng.random::<f64>() < p / support {
             return Fate::OwnerExit;
         }

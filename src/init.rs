@@ -8,6 +8,7 @@
 
 use rand::RngExt;
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
 
 use crate::agents::{Citizen, Firm, NONE, Ownership, SizeClass};
 use crate::error::{Error, Result};
@@ -81,7 +82,8 @@ pub fn bounded_apportion(total: u64, weights: &[f64], min: &[u64], max: &[u64]) 
 pub fn pareto_sizes(u: &[f64], alpha: f64, cap: u64, target: u64) -> Vec<u64> {
     let size =
         |x: f64, ui: f64| -> u64 { ((x * ui.powf(-1.0 / alpha)).floor() as u64).clamp(1, cap) };
-    let total = |x: f64| -> u64 { u.iter().map(|&ui| size(x, ui)).sum() };
+    // An integer sum: the same in parallel.
+    let total = |x: f64| -> u64 { u.par_iter().map(|&ui| size(x, ui)).sum() };
     let (mut lo, mut hi) = (1e-9, 1.0);
     while total(hi) < target && hi < 1e12 {
         hi *= 2.0;
@@ -309,18 +311,33 @@ pub fn populate(
         c.last_sector = sector;
         c
     };
+    // Each citizen draws from the stream of its index: the employees of
+    // firm k are the citizens after those of firms 0..k, built in parallel.
+    let mut first = Vec::with_capacity(firms.len());
+    let mut acc = 0u64;
     for f in &firms {
-        for _ in 0..f.employees {
-            let c = make(f.region as usize, f.id, f.sector, citizens.len() as u64);
-            citizens.push(c);
-        }
+        first.push(acc);
+        acc += u64::from(f.employees);
     }
+    let staff = firms
+        .par_iter()
+        .zip(first.par_iter())
+        .flat_map_iter(|(f, &first)| {
+            (0..u64::from(f.employees))
+                .map(move |k| make(f.region as usize, f.id, f.sector, first + k))
+        });
+    citizens.par_extend(staff);
+    // The regions of the unemployed come from one stream, in order.
     let mut rng = streams.rng(Purpose::InitCitizens, 1, 0);
-    while (citizens.len() as u64) < n_citizens {
-        let region = draw_cumulative(&urban, rng.random()).unwrap_or(0);
-        let c = make(region, NONE, u8::MAX, citizens.len() as u64);
-        citizens.push(c);
-    }
+    let start = citizens.len() as u64;
+    let regions: Vec<usize> = (start..n_citizens.max(start))
+        .map(|_| draw_cumulative(&urban, rng.random()).unwrap_or(0))
+        .collect();
+    let seekers = regions
+        .par_iter()
+        .enumerate()
+        .map(|(k, &region)| make(region, NONE, u8::MAX, start + k as u64));
+    citizens.par_extend(seekers);
     Ok(InitialPopulation { firms, citizens })
 }
 

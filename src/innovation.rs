@@ -30,12 +30,15 @@ use crate::scenario::N_KNOWLEDGE;
 use crate::sectors::{Profile, normalise, similarity};
 
 /// Knowledge a firm gains in a year from its partners and research link.
-pub fn knowledge_inflow(model: &Model, i: usize) -> f64 {
+/// `partners` holds the profile of every partner, aligned with the
+/// adjacency rows ([`crate::cooperation::Adjacency::gather`]).
+pub fn knowledge_inflow(model: &Model, partners: &[Profile], i: usize) -> f64 {
     let f = &model.firms[i];
     let cmax = model.scenario.innovation.cognitive_distance_max;
     let mut k = 0.0;
-    for (j, strength) in model.network.adjacency.neighbours(i) {
-        let c = 1.0 - similarity(&f.knowledge, &model.firms[j as usize].knowledge);
+    let adj = &model.network.adjacency;
+    for ((_, strength), knowledge) in adj.neighbours(i).zip(&partners[adj.span(i)]) {
+        let c = 1.0 - similarity(&f.knowledge, knowledge);
         k += f64::from(strength) * knowledge_gain(c, cmax);
     }
     if f.research != NONE
@@ -54,11 +57,12 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
     let progress = (ctx.levers.technical_progress * ctx.dt).exp();
     let m: &Model = model;
     let eco_share = ctx.levers.environmental_constraint;
+    let partners: Vec<Profile> = m.network.adjacency.gather(|j| m.firms[j].knowledge);
     let updates: Vec<(f64, Option<Profile>, f32)> = (0..m.firms.len())
         .into_par_iter()
         .map(|i| {
             let f = &m.firms[i];
-            let inflow = knowledge_inflow(m, i);
+            let inflow = knowledge_inflow(m, &partners, i);
             let size = (f64::from(f.employees.max(1)) / 10.0).powf(p.size_elasticity);
             let absorb =
                 (1.0 + p.absorptive_skill_effect * (f64::from(f.mean_skill) - 0.5)).max(0.0);
@@ -95,14 +99,19 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
             (a * progress, profile, intensity)
         })
         .collect();
-    let mut count = 0;
-    for (f, (a, profile, intensity)) in model.firms.iter_mut().zip(updates) {
-        f.productivity = a;
-        f.intensity = intensity;
-        if let Some(k) = profile {
-            f.knowledge = k;
-            count += 1;
-        }
-    }
-    count
+    model
+        .firms
+        .par_iter_mut()
+        .zip(updates)
+        .map(|(f, (a, profile, intensity))| {
+            f.productivity = a;
+            f.intensity = intensity;
+            if let Some(k) = profile {
+                f.knowledge = k;
+                1
+            } else {
+                0
+            }
+        })
+        .sum()
 }

@@ -3,6 +3,7 @@
 //! cluster policy, and research and training organisations.
 
 use rand::RngExt;
+use rayon::prelude::*;
 
 use crate::agents::{Firm, NONE};
 use crate::init::{apportion, profile_near};
@@ -156,17 +157,40 @@ pub fn cluster_policy(
     p: &ClusterPolicyStep<'_>,
 ) -> ClusterChanges {
     let n = p.n_regions;
-    let mut count = vec![0u32; n * N_SECTORS];
-    let mut emp = vec![0f64; n * N_SECTORS];
-    let mut emp_region = vec![0f64; n];
-    let mut emp_sector = [0f64; N_SECTORS];
-    for f in firms.iter() {
-        let k = f.region as usize * N_SECTORS + f.sector as usize;
-        count[k] += 1;
-        emp[k] += f64::from(f.employees);
-        emp_region[f.region as usize] += f64::from(f.employees);
-        emp_sector[f.sector as usize] += f64::from(f.employees);
+    // Firms and employment per region–sector, counted in integers in
+    // parallel (integer sums in f64 are exact, so the values are those of
+    // a sequential loop).
+    let cells = firms
+        .par_iter()
+        .fold(
+            || vec![(0u32, 0u64); n * N_SECTORS],
+            |mut v, f| {
+                let k = f.region as usize * N_SECTORS + f.sector as usize;
+                v[k].0 += 1;
+                v[k].1 += u64::from(f.employees);
+                v
+            },
+        )
+        .reduce(
+            || vec![(0u32, 0u64); n * N_SECTORS],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| {
+                    x.0 += y.0;
+                    x.1 += y.1;
+                });
+                a
+            },
+        );
+    let count: Vec<u32> = cells.iter().map(|c| c.0).collect();
+    let emp: Vec<f64> = cells.iter().map(|c| c.1 as f64).collect();
+    let mut emp_region = vec![0u64; n];
+    let mut emp_sector = [0u64; N_SECTORS];
+    for (k, c) in cells.iter().enumerate() {
+        emp_region[k / N_SECTORS] += c.1;
+        emp_sector[k % N_SECTORS] += c.1;
     }
+    let emp_region: Vec<f64> = emp_region.into_iter().map(|x| x as f64).collect();
+    let emp_sector: [f64; N_SECTORS] = emp_sector.map(|x| x as f64);
     let total: f64 = emp_region.iter().sum();
     let lq = |k: usize| -> f64 {
         let (r, sec) = (k / N_SECTORS, k % N_SECTORS);
@@ -239,38 +263,57 @@ pub fn cluster_policy(
     // Membership.
     let join_p = 1.0 - (1.0 - inst_p.cluster_membership_rate).powf(p.dt);
     if !inst.clusters.is_empty() && join_p > 0.0 {
-        for f in firms.iter_mut().filter(|f| f.cluster == NONE) {
-            let base = f.region as usize * N_SECTORS;
-            let own = org_at[base + f.sector as usize];
-            let org = if own != NONE {
-                own
-            } else {
-                p.sectors.complements[f.sector as usize]
-                    .iter()
-                    .map(|&c| org_at[base + c])
-                    .find(|&o| o != NONE)
-                    .unwrap_or(NONE)
-            };
-            if org == NONE {
-                continue;
-            }
-            let mut rng = p
-                .streams
-                .rng(Purpose::ClusterMembership, p.step, u64::from(f.id));
-            if rng.random::<f64>() < join_p {
-                f.cluster = org;
-            }
-        }
+        // Each firm decides from its own stream: in parallel.
+        firms
+            .par_iter_mut()
+            .filter(|f| f.cluster == NONE)
+            .for_each(|f| {
+                let base = f.region as usize * N_SECTORS;
+                let own = org_at[base + f.sector as usize];
+                let org = if own != NONE {
+                    own
+                } else {
+                    p.sectors.complements[f.sector as usize]
+                        .iter()
+                        .map(|&c| org_at[base + c])
+                        .find(|&o| o != NONE)
+                        .unwrap_or(NONE)
+                };
+                if org == NONE {
+                    return;
+                }
+                let mut rng = p
+                    .streams
+                    .rng(Purpose::ClusterMembership, p.step, u64::from(f.id));
+                if rng.random::<f64>() < join_p {
+                    f.cluster = org;
+                }
+            });
     }
-    for c in inst.clusters.iter_mut() {
-        c.members = 0;
-    }
-    for f in firms.iter() {
-        if f.cluster != NONE
-            && let Some(pos) = inst.cluster_position(f.cluster)
-        {
-            inst.clusters[pos].members += 1;
-        }
+    let n_clusters = inst.clusters.len();
+    let inst_ref: &Institutions = inst;
+    let members = firms
+        .par_iter()
+        .fold(
+            || vec![0u32; n_clusters],
+            |mut v, f| {
+                if f.cluster != NONE
+                    && let Some(pos) = inst_ref.cluster_position(f.cluster)
+                {
+                    v[pos] += 1;
+                }
+                v
+            },
+        )
+        .reduce(
+            || vec![0u32; n_clusters],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    for (c, m) in inst.clusters.iter_mut().zip(members) {
+        c.members = m;
     }
     changes
 }

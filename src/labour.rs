@@ -16,68 +16,55 @@ use crate::error::{Error, Result};
 use crate::governance;
 use crate::metrics::Tally;
 use crate::model::{Model, StepContext};
+use crate::par;
 use crate::production::Market;
 use crate::proximity::distance;
 use crate::rng::{Purpose, SCREEN_BLOCK};
-use crate::territory::draw_cumulative;
+use crate::territory::{Cumulative, draw_cumulative};
 
-/// Citizens of each firm (by index), as offsets into a list of citizen indices.
-struct Workforce {
-    offsets: Vec<u32>,
-    members: Vec<u32>,
-}
-
-impl Workforce {
-    fn build(m: &Model) -> Self {
-        let n = m.firms.len();
-        let mut count = vec![0u32; n];
-        for c in &m.citizens {
-            if let Some(i) = m.index(c.employer) {
-                count[i] += 1;
-            }
-        }
-        let mut offsets = Vec::with_capacity(n + 1);
-        let mut acc = 0;
-        for k in &count {
-            offsets.push(acc);
-            acc += k;
-        }
-        offsets.push(acc);
-        let mut fill = offsets.clone();
-        let mut members = vec![0u32; acc as usize];
-        for (ci, c) in m.citizens.iter().enumerate() {
-            if let Some(i) = m.index(c.employer) {
-                members[fill[i] as usize] = ci as u32;
-                fill[i] += 1;
-            }
-        }
-        Self { offsets, members }
-    }
-
-    fn of(&self, i: usize) -> &[u32] {
-        &self.members[self.offsets[i] as usize..self.offsets[i + 1] as usize]
-    }
+/// Index of each citizen's employer, or [`NONE`] (looked up in parallel).
+fn employer_keys(m: &Model) -> Vec<u32> {
+    m.citizens
+        .par_iter()
+        .map(|c| m.index(c.employer).map_or(NONE, |i| i as u32))
+        .collect()
 }
 
 /// Recount employees and their mean skill for every firm from the citizens.
+/// Each firm's skills are summed in citizen order, as a sequential loop
+/// would, whatever the number of threads.
 pub fn refresh_workforce(model: &mut Model) {
     let n = model.firms.len();
+    let keys = employer_keys(model);
+    let ranges = par::key_ranges(n, par::parts());
     let mut count = vec![0u32; n];
     let mut skill = vec![0f64; n];
-    for c in &model.citizens {
-        if let Some(i) = model.index(c.employer) {
-            count[i] += 1;
-            skill[i] += f64::from(c.skill);
-        }
-    }
-    for (i, f) in model.firms.iter_mut().enumerate() {
-        f.employees = count[i];
-        f.mean_skill = if count[i] > 0 {
-            (skill[i] / f64::from(count[i])) as f32
-        } else {
-            0.0
-        };
-    }
+    let citizens = &model.citizens;
+    par::split_by(&mut count, &ranges)
+        .into_par_iter()
+        .zip(par::split_by(&mut skill, &ranges))
+        .zip(ranges.par_iter())
+        .for_each(|((count, skill), &(lo, hi))| {
+            for (&k, c) in keys.iter().zip(citizens) {
+                let k = k as usize;
+                if k >= lo && k < hi {
+                    count[k - lo] += 1;
+                    skill[k - lo] += f64::from(c.skill);
+                }
+            }
+        });
+    model
+        .firms
+        .par_iter_mut()
+        .zip(count.par_iter().zip(skill.par_iter()))
+        .for_each(|(f, (&count, &skill))| {
+            f.employees = count;
+            f.mean_skill = if count > 0 {
+                (skill / f64::from(count)) as f32
+            } else {
+                0.0
+            };
+        });
 }
 
 /// The whole labour-market and turnover phase.
@@ -96,7 +83,8 @@ pub fn labour_market(
     //    go and the employees who leave to found spin-offs.
     let relocation = demography::relocation_weights(market);
     let m: &Model = model;
-    let work = Workforce::build(m);
+    // Citizens of each firm (by index), in citizen order.
+    let work = par::Groups::build(&employer_keys(m), n);
     let sp_rate = m.scenario.firms.spinoff_rate;
     let turnover: Vec<(Fate, Vec<u32>, Vec<u32>)> = (0..n)
         .into_par_iter()
@@ -281,8 +269,9 @@ pub fn labour_market(
                 let concern = f64::from(c.concern) + concern_rate * (target - f64::from(c.concern));
                 c.concern = concern as f32;
                 let p_part = 1.0
-                    - (1.0 - (cp.participation_propensity * concern * openness[r]).clamp(0.0, 1.0))
-                        .powf(ctx.dt);
+                    - ctx.per_step(
+                        1.0 - (cp.participation_propensity * concern * openness[r]).clamp(0.0, 1.0),
+                    );
                 c.participant = take_part[k] < p_part;
                 if is_founder[ci] {
                     continue;
@@ -335,26 +324,31 @@ pub fn labour_market(
     }
 
     // 4. New firms: spin-offs (by parent), then start-ups (by citizen).
-    let mut created = Vec::with_capacity(founders.len() + startups.len());
-    for &(c, parent) in &founders {
-        let id = model.next_firm_id + created.len() as u32;
-        created.push((
-            demography::new_firm(model, ctx, id, Founding::Spinoff { parent }),
+    // Each new firm draws from the stream of its id, fixed by its position
+    // in the list: built in parallel.
+    let m: &Model = model;
+    let first_id = m.next_firm_id;
+    let spinoffs = founders.par_iter().enumerate().map(|(k, &(c, parent))| {
+        let id = first_id + k as u32;
+        (
+            demography::new_firm(m, ctx, id, Founding::Spinoff { parent }),
             c,
-        ));
-        tally.entries_spinoff += 1;
-    }
-    for &(c, sector) in &startups {
-        let id = model.next_firm_id + created.len() as u32;
-        let cit = model.citizens[c as usize];
+        )
+    });
+    let mut created: Vec<_> = spinoffs.collect();
+    let offset = first_id + created.len() as u32;
+    let started = startups.par_iter().enumerate().map(|(k, &(c, sector))| {
+        let cit = m.citizens[c as usize];
         let founding = Founding::Startup {
             sector,
             region: cit.region,
             skill: cit.skill,
         };
-        created.push((demography::new_firm(model, ctx, id, founding), c));
-        tally.entries_startup += 1;
-    }
+        (demography::new_firm(m, ctx, offset + k as u32, founding), c)
+    });
+    created.par_extend(started);
+    tally.entries_spinoff += founders.len() as u32;
+    tally.entries_startup += startups.len() as u32;
     let mut declared_targets = Vec::new();
     if new_year {
         // Firms declared by name start in their founding year (or the first
@@ -422,24 +416,24 @@ pub fn labour_market(
             acc += r;
             cumulative.push(acc);
         }
-        for _ in 0..extra {
-            // Each entrant draws from the stream of its own (new) citizen index.
-            let mut rng =
-                model
-                    .streams
-                    .rng(Purpose::Demography, ctx.step, model.citizens.len() as u64);
+        // Each entrant draws from the stream of its own (new) citizen
+        // index: built in parallel.
+        let first = model.citizens.len();
+        let streams = &model.streams;
+        let entrants = (0..extra).into_par_iter().map(|k| {
+            let mut rng = streams.rng(Purpose::Demography, ctx.step, (first + k) as u64);
             let region = draw_cumulative(&cumulative, rng.random()).unwrap_or(0);
             let e: f64 = rng.sample(StandardNormal);
             let skill = newcomer_skill + lp.skill_noise * e;
-            let c = Citizen::entrant(
+            Citizen::entrant(
                 region as u16,
                 skill,
                 year - pp.entry_age,
                 initial_concern,
                 rng.random(),
-            );
-            model.citizens.push(c);
-        }
+            )
+        });
+        model.citizens.par_extend(entrants);
         tally.entrants = tally.retirements + extra as u32;
     }
 
@@ -473,12 +467,17 @@ pub fn labour_market(
 
     // 6. Remove firms that exited or have no one left.
     refresh_workforce(model);
-    for (i, f) in model.firms.iter().enumerate() {
-        if !dead[i] && f.employees == 0 && f.declared == NONE {
-            dead[i] = true;
-            tally.exits_shrunk += 1;
-        }
-    }
+    let emptied: u32 = model
+        .firms
+        .par_iter()
+        .zip(dead.par_iter_mut())
+        .map(|(f, d)| {
+            let empty = !*d && f.employees == 0 && f.declared == NONE;
+            *d |= empty;
+            u32::from(empty)
+        })
+        .sum();
+    tally.exits_shrunk += emptied;
     compact(model, &dead);
     Ok(())
 }
@@ -510,6 +509,7 @@ fn matching(
             cumulative[r].push(region_vacancies[r]);
         }
     }
+    let cumulative: Vec<Cumulative> = cumulative.into_iter().map(Cumulative::new).collect();
     let mut kernel = Vec::new();
     m.territory.cumulative_kernel(
         &region_vacancies,
@@ -534,7 +534,7 @@ fn matching(
                 let Some(region) = draw_cumulative(row, rng.random()) else {
                     break;
                 };
-                let Some(k) = draw_cumulative(&cumulative[region], rng.random()) else {
+                let Some(k) = cumulative[region].draw(rng.random()) else {
                     continue;
                 };
                 let firm = by_region[region][k];
@@ -605,21 +605,31 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
 
 /// Remove dead firms, keeping ids sorted, and drop their ties.
 fn compact(model: &mut Model, dead: &[bool]) {
-    let mut kept = Vec::with_capacity(model.firms.len());
-    for (f, d) in std::mem::take(&mut model.firms).into_iter().zip(dead) {
+    // Firms are sorted by id: the index updates run in id order.
+    let mut next = 0u32;
+    for (f, d) in model.firms.iter().zip(dead) {
         if *d {
             model.index_of[f.id as usize] = NONE;
         } else {
-            model.index_of[f.id as usize] = kept.len() as u32;
-            kept.push(f);
+            model.index_of[f.id as usize] = next;
+            next += 1;
         }
     }
-    model.firms = kept;
-    for c in &mut model.citizens {
-        if c.employer != NONE && model.index_of[c.employer as usize] == NONE {
+    // In place: the firms' buffer keeps its capacity from step to step, so
+    // the firms created in the next step are appended without moving (and
+    // page-faulting) a new buffer of all firms.
+    let mut k = 0;
+    model.firms.retain(|_| {
+        let keep = !dead[k];
+        k += 1;
+        keep
+    });
+    let index_of = &model.index_of;
+    model.citizens.par_iter_mut().for_each(|c| {
+        if c.employer != NONE && index_of[c.employer as usize] == NONE {
             c.employer = NONE;
         }
-    }
+    });
     let n = model.firms.len();
     model.network.refresh(&model.index_of, n);
 }

@@ -29,6 +29,7 @@ pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod par;
 pub mod production;
 pub mod proximity;
 pub mod regimes;

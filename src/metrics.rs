@@ -1,6 +1,7 @@
 //! Output rows: every column of `timeseries.csv` and `regions.csv` is
 //! computed here, and only here (definitions and units: `docs/OUTPUTS.md`).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::agents::{NONE, SizeClass};
@@ -201,12 +202,27 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
     let mut nonlocal = 0u64;
     let mut dist_sum = 0.0;
     let mut by_origin = [0u64; 6];
-    for t in &m.network.ties {
-        let (Some(i), Some(j)) = (m.index(t.a), m.index(t.b)) else {
+    // Looking up both firms of every tie is the costly part: done in
+    // parallel; the sums below then run in tie order, as before.
+    let located: Vec<Option<(u16, u16, f64)>> = m
+        .network
+        .ties
+        .par_iter()
+        .map(|t| {
+            let (i, j) = (m.index(t.a)?, m.index(t.b)?);
+            let (a, b) = (&m.firms[i], &m.firms[j]);
+            Some((
+                a.region,
+                b.region,
+                crate::proximity::distance((a.x, a.y), (b.x, b.y)),
+            ))
+        })
+        .collect();
+    for (t, loc) in m.network.ties.iter().zip(located) {
+        let Some((ra, rb, d)) = loc else {
             continue;
         };
-        let (a, b) = (&m.firms[i], &m.firms[j]);
-        let (ra, rb) = (a.region as usize, b.region as usize);
+        let (ra, rb) = (ra as usize, rb as usize);
         if ra == rb {
             region_ties[ra] += 1;
             local_ties[ra] += 1;
@@ -215,7 +231,7 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
             region_ties[rb] += 1;
             nonlocal += 1;
         }
-        dist_sum += crate::proximity::distance((a.x, a.y), (b.x, b.y));
+        dist_sum += d;
         by_origin[t.origin as usize] += 1;
     }
     let ties = m.network.ties.len() as u64;

@@ -79,17 +79,40 @@ pub fn growth_pole_pull(model: &Model, region_employment: &[f64]) -> Vec<f64> {
 }
 
 /// Employment and residents by region.
+/// Counted in integers, in parallel: the same values as summing in order
+/// (integer sums in f64 are exact below 2^53).
 pub fn regional_counts(model: &Model) -> (Vec<f64>, Vec<f64>) {
     let n = model.territory.len();
-    let mut emp = vec![0.0; n];
-    for f in &model.firms {
-        emp[f.region as usize] += f64::from(f.employees);
-    }
-    let mut res = vec![0.0; n];
-    for c in &model.citizens {
-        res[c.region as usize] += 1.0;
-    }
-    (emp, res)
+    let add = |mut a: Vec<u64>, b: Vec<u64>| {
+        a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        a
+    };
+    let emp = model
+        .firms
+        .par_iter()
+        .fold(
+            || vec![0u64; n],
+            |mut v, f| {
+                v[f.region as usize] += u64::from(f.employees);
+                v
+            },
+        )
+        .reduce(|| vec![0u64; n], add);
+    let res = model
+        .citizens
+        .par_iter()
+        .fold(
+            || vec![0u64; n],
+            |mut v, c| {
+                v[c.region as usize] += 1;
+                v
+            },
+        )
+        .reduce(|| vec![0u64; n], add);
+    (
+        emp.into_iter().map(|x| x as f64).collect(),
+        res.into_iter().map(|x| x as f64).collect(),
+    )
 }
 
 /// Agglomeration factor of each region, `(E_r / Ē)^α`.
@@ -306,10 +329,19 @@ pub fn initial_memory(model: &Model) -> Memory {
 pub fn remember(model: &Model) -> Memory {
     let mut log_prod = [0.0; N_SECTORS];
     let mut emp = [0.0; N_SECTORS];
-    for f in model.firms.iter().filter(|f| f.productivity > 0.0) {
-        let e = f64::from(f.employees.max(1));
-        log_prod[f.sector as usize] += f.productivity.ln() * e;
-        emp[f.sector as usize] += e;
+    // Logarithms in parallel; the sums in firm order.
+    let terms: Vec<(u8, f64, f64)> = model
+        .firms
+        .par_iter()
+        .filter(|f| f.productivity > 0.0)
+        .map(|f| {
+            let e = f64::from(f.employees.max(1));
+            (f.sector, f.productivity.ln() * e, e)
+        })
+        .collect();
+    for (sector, lp, e) in terms {
+        log_prod[sector as usize] += lp;
+        emp[sector as usize] += e;
     }
     let fallback = {
         let total: f64 = emp.iter().sum();

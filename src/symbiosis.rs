@@ -126,6 +126,63 @@ pub struct Delivery {
     pub to_declared: u32,
 }
 
+/// Per-firm values for the few firms that need them: a slot per firm index
+/// into a compact list, so that lookups cost O(1) and an array of values
+/// over all firms is never allocated.
+#[derive(Debug, Clone)]
+struct Sparse<T> {
+    slot: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T> Sparse<T> {
+    fn new(n: usize) -> Self {
+        Sparse {
+            slot: vec![NONE; n],
+            values: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<&T> {
+        match self.slot.get(i) {
+            Some(&s) if s != NONE => self.values.get(s as usize),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        match self.slot.get(i) {
+            Some(&s) if s != NONE => self.values.get_mut(s as usize),
+            _ => None,
+        }
+    }
+
+    /// The value of firm `i`, created by `init` if it has none yet.
+    #[inline]
+    fn entry(&mut self, i: usize, init: impl FnOnce() -> T) -> &mut T {
+        let s = match self.slot.get(i) {
+            Some(&s) if s != NONE => s as usize,
+            _ => {
+                let s = self.values.len();
+                self.values.push(init());
+                if let Some(x) = self.slot.get_mut(i) {
+                    *x = s as u32;
+                }
+                s
+            }
+        };
+        &mut self.values[s]
+    }
+}
+
+/// Flows of a firm index, zero if it has none.
+#[inline]
+fn flows_of(c: &Sparse<Flows>, i: usize) -> &Flows {
+    c.get(i).unwrap_or(&[0.0; N_MATERIALS])
+}
+
 /// One step of material flows and symbiosis. Updates firms' material
 /// accounts, disruption and cash, and returns the totals.
 pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> SymbiosisTotals {
@@ -142,12 +199,16 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         .map(|f| firm_flows(&m.technology, f, ctx.year))
         .collect();
 
+    // Only the few firms with exchanges need per-firm bookkeeping beyond
+    // their flows: it is kept in maps keyed by firm index (sums per key run
+    // in exchange order, as with dense arrays), not in arrays over all firms.
+
     // 0. Exchanges whose partner closed since the last step are gone; the
     //    partner left behind lost a supply or an outlet by surprise, and its
     //    production is disrupted until it has re-sourced or found a way to
     //    dispose, `disruption_years` later.
-    let mut lost = vec![[0.0; N_MATERIALS]; n];
-    let mut lost_outlet = vec![[0.0; N_MATERIALS]; n];
+    let mut lost: Sparse<Flows> = Sparse::new(n);
+    let mut lost_outlet: Sparse<Flows> = Sparse::new(n);
     let before = model.symbiosis.exchanges.len();
     {
         let index_of = &model.index_of;
@@ -161,8 +222,12 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         for e in &model.symbiosis.exchanges {
             let k = e.material as usize;
             match (index(e.from), index(e.to)) {
-                (None, Some(j)) if e.flow > 0.0 => lost[j][k] += e.flow,
-                (Some(i), None) if e.flow > 0.0 => lost_outlet[i][k] += e.flow,
+                (None, Some(j)) if e.flow > 0.0 => {
+                    lost.entry(j, || [0.0; N_MATERIALS])[k] += e.flow;
+                }
+                (Some(i), None) if e.flow > 0.0 => {
+                    lost_outlet.entry(i, || [0.0; N_MATERIALS])[k] += e.flow;
+                }
                 _ => {}
             }
         }
@@ -180,51 +245,54 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         .map(|x| x.criticality)
         .collect();
     let lasts = ((sp.disruption_years * f64::from(spy)).round() as u32).max(1);
-    for (j, f) in model.firms.iter_mut().enumerate() {
-        let mut shock: f64 = 0.0;
-        for k in 0..N_MATERIALS {
-            let (need, out) = (flows[j].0[k], flows[j].1[k]);
-            if need > 0.0 {
-                shock = shock.max(critical[k] * (lost[j][k] / need).min(1.0));
+    model
+        .firms
+        .par_iter_mut()
+        .zip(flows.par_iter_mut())
+        .enumerate()
+        .for_each(|(j, (f, flow))| {
+            // A firm that lost nothing has a shock of 0, as the full loop
+            // over materials would give.
+            let (lost_in, lost_out) = (lost.get(j), lost_outlet.get(j));
+            let mut shock: f64 = 0.0;
+            if lost_in.is_some() || lost_out.is_some() {
+                let zero = [0.0; N_MATERIALS];
+                let (lin, lout) = (lost_in.unwrap_or(&zero), lost_out.unwrap_or(&zero));
+                for k in 0..N_MATERIALS {
+                    let (need, out) = (flow.0[k], flow.1[k]);
+                    if need > 0.0 {
+                        shock = shock.max(critical[k] * (lin[k] / need).min(1.0));
+                    }
+                    if out > 0.0 {
+                        shock = shock.max(critical[k] * (lout[k] / out).min(1.0));
+                    }
+                }
             }
-            if out > 0.0 {
-                shock = shock.max(critical[k] * (lost_outlet[j][k] / out).min(1.0));
+            if ctx.step >= f.disrupted_until {
+                f.disruption = 0.0;
             }
-        }
-        if ctx.step >= f.disrupted_until {
-            f.disruption = 0.0;
-        }
-        if shock > 0.0 {
-            f.disruption = f.disruption.max(shock as f32);
-            f.disrupted_until = ctx.step + lasts;
-        }
-        let throughput = (1.0 - sp.disruption_effect * f64::from(f.disruption)).max(0.0);
-        if throughput < 1.0 {
-            flows[j].0.iter_mut().for_each(|x| *x *= throughput);
-            flows[j].1.iter_mut().for_each(|x| *x *= throughput);
-        }
-    }
-    let mut accounts: Vec<Account> = flows
-        .iter()
-        .map(|(need, byproduct)| Account {
-            need: *need,
-            byproduct: *byproduct,
-            ..Default::default()
-        })
-        .collect();
+            if shock > 0.0 {
+                f.disruption = f.disruption.max(shock as f32);
+                f.disrupted_until = ctx.step + lasts;
+            }
+            let throughput = (1.0 - sp.disruption_effect * f64::from(f.disruption)).max(0.0);
+            if throughput < 1.0 {
+                flow.0.iter_mut().for_each(|x| *x *= throughput);
+                flow.1.iter_mut().for_each(|x| *x *= throughput);
+            }
+        });
 
     // 1. Existing exchanges: end, renew, deliver (oldest first).
-    let mut supply_left: Vec<Flows> = flows.iter().map(|x| x.1).collect();
-    let mut need_left: Vec<Flows> = flows.iter().map(|x| x.0).collect();
-    let mut exchange_costs = vec![0.0; n];
+    // Per firm index: supply left, need left, sent, received, exchange costs.
+    let mut book: Sparse<Book> = Sparse::new(n);
     let change = 1.0 - (1.0 - sp.process_change_rate).powf(ctx.dt);
     // Capacity contracted by each firm, to renegotiate contracts.
-    let mut supply_commit = vec![[0.0; N_MATERIALS]; n];
-    let mut need_commit = vec![[0.0; N_MATERIALS]; n];
+    let mut supply_commit: Sparse<Flows> = Sparse::new(n);
+    let mut need_commit: Sparse<Flows> = Sparse::new(n);
     for e in &model.symbiosis.exchanges {
         if let (Some(i), Some(j)) = (model.index(e.from), model.index(e.to)) {
-            supply_commit[i][e.material as usize] += e.committed();
-            need_commit[j][e.material as usize] += e.committed();
+            supply_commit.entry(i, || [0.0; N_MATERIALS])[e.material as usize] += e.committed();
+            need_commit.entry(j, || [0.0; N_MATERIALS])[e.material as usize] += e.committed();
         }
     }
     let mut delivered = Vec::new();
@@ -248,14 +316,20 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
             // spare and the receiver can use beyond their other contracts; a
             // smaller flow applies at once, a larger one once the new
             // capacity is built.
-            let spare = flows[i].1[k] - (supply_commit[i][k] - e.committed());
-            let usable = flows[j].0[k] - (need_commit[j][k] - e.committed());
+            let sc = supply_commit.entry(i, || [0.0; N_MATERIALS]);
+            let spare = flows[i].1[k] - (sc[k] - e.committed());
+            let nc = need_commit.entry(j, || [0.0; N_MATERIALS]);
+            let usable = flows[j].0[k] - (nc[k] - e.committed());
             let q = spare.min(usable).max(0.0);
             let renewed = q >= sp.min_tonnes
                 && q * (prices.avoided(k) - prices.exchange_cost(k, d)) > e.transaction;
             if renewed {
-                supply_commit[i][k] += q - e.committed();
-                need_commit[j][k] += q - e.committed();
+                if let Some(sc) = supply_commit.get_mut(i) {
+                    sc[k] += q - e.committed();
+                }
+                if let Some(nc) = need_commit.get_mut(j) {
+                    nc[k] += q - e.committed();
+                }
                 if q < e.contracted {
                     e.contracted = q;
                     e.expansion = 0.0;
@@ -269,25 +343,31 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         }
         e.flow = 0.0;
         if alive && ctx.step >= e.flows_from {
-            let flow = e.contracted.min(supply_left[i][k]).min(need_left[j][k]);
+            let supply_left = book.entry(i, || Book::new(&flows[i])).supply_left[k];
+            let need_left = book.entry(j, || Book::new(&flows[j])).need_left[k];
+            let flow = e.contracted.min(supply_left).min(need_left);
             // A partner whose production is disrupted suspends the flow but
             // keeps the contract; otherwise too small a flow ends it.
             let disrupted = fi.disruption > 0.0 || fj.disruption > 0.0;
             if flow < sp.break_fraction * e.contracted && !disrupted {
                 alive = false;
             } else if flow > 0.0 {
-                supply_left[i][k] -= flow;
-                need_left[j][k] -= flow;
-                accounts[i].sent[k] += flow;
-                accounts[j].received[k] += flow;
                 // The surplus is shared equally: each partner ends with half
                 // of what the exchange saves over disposal and virgin
                 // purchase, net of its transport, treatment and transaction.
                 let disposal = flow * (prices.disposal[k] + prices.carbon * prices.co2_disposal[k]);
                 let virgin = flow * (prices.virgin[k] + prices.carbon * prices.co2_virgin[k]);
                 let surplus = disposal + virgin - flow * prices.exchange_cost(k, d) - e.transaction;
-                exchange_costs[i] += disposal - 0.5 * surplus;
-                exchange_costs[j] += virgin - 0.5 * surplus;
+                if let Some(b) = book.get_mut(i) {
+                    b.supply_left[k] -= flow;
+                    b.sent[k] += flow;
+                    b.costs += disposal - 0.5 * surplus;
+                }
+                if let Some(b) = book.get_mut(j) {
+                    b.need_left[k] -= flow;
+                    b.received[k] += flow;
+                    b.costs += virgin - 0.5 * surplus;
+                }
                 e.flow = flow;
                 totals.exchanges += 1;
                 totals.exchanged += flow;
@@ -307,8 +387,12 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         if alive {
             kept.push(e);
         } else {
-            supply_commit[i][k] -= e.committed();
-            need_commit[j][k] -= e.committed();
+            if let Some(sc) = supply_commit.get_mut(i) {
+                sc[k] -= e.committed();
+            }
+            if let Some(nc) = need_commit.get_mut(j) {
+                nc[k] -= e.committed();
+            }
             totals.broken += 1;
         }
     }
@@ -322,43 +406,108 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
 
     // Accounts, costs and cash. A declared firm with its own tonnages serves
     // markets beyond the territory: its material costs stay out of the local
-    // market (competitiveness and wages).
+    // market (competitiveness and wages). Each firm's account is closed in
+    // parallel; the totals are then summed in firm order.
     let tech = &model.technology;
     let n_regions = model.territory.len();
+    let dt = ctx.dt;
+    let settled: Vec<Settled> = model
+        .firms
+        .par_iter_mut()
+        .zip(flows.par_iter())
+        .enumerate()
+        .map(|(i, (f, (need, byproduct)))| {
+            let mut a = Account {
+                need: *need,
+                byproduct: *byproduct,
+                ..Default::default()
+            };
+            let mut costs = 0.0;
+            if let Some(b) = book.get(i) {
+                a.sent = b.sent;
+                a.received = b.received;
+                costs = b.costs;
+            }
+            let process = tech.process_co2[f.sector as usize] * f.sales * f64::from(f.intensity);
+            a.settle(prices, process, costs);
+            let own_market = !tech
+                .declared
+                .get(f.declared as usize)
+                .is_some_and(|d| d.has_tonnages);
+            f.cash -= a.cost * dt;
+            f.material_cost_share = if own_market && f.sales > 0.0 {
+                (a.cost / f.sales).clamp(0.0, 10.0) as f32
+            } else {
+                0.0
+            };
+            f.exchanged_tonnes = a.exchanged();
+            f.water_use = a.virgin(crate::materials::WATER) as f32;
+            f.virgin_use = a.virgin_total() as f32;
+            f.waste = a.waste() as f32;
+            f.reused = a.reused() as f32;
+            Settled {
+                waste: a.waste(),
+                reused: a.reused(),
+                virgin: a.virgin_total(),
+                water: a.virgin(crate::materials::WATER),
+                co2: a.co2,
+                cost: own_market.then_some(a.cost),
+                region: f.region,
+            }
+        })
+        .collect();
     let (mut region_co2, mut region_reused) = (vec![0.0; n_regions], vec![0.0; n_regions]);
-    for (i, (f, a)) in model.firms.iter_mut().zip(accounts.iter_mut()).enumerate() {
-        let process = tech.process_co2[f.sector as usize] * f.sales * f64::from(f.intensity);
-        a.settle(prices, process, exchange_costs[i]);
-        let own_market = !tech
-            .declared
-            .get(f.declared as usize)
-            .is_some_and(|d| d.has_tonnages);
-        f.cash -= a.cost * ctx.dt;
-        f.material_cost_share = if own_market && f.sales > 0.0 {
-            (a.cost / f.sales).clamp(0.0, 10.0) as f32
-        } else {
-            0.0
-        };
-        f.exchanged_tonnes = a.exchanged();
-        f.water_use = a.virgin(crate::materials::WATER) as f32;
-        f.virgin_use = a.virgin_total() as f32;
-        f.waste = a.waste() as f32;
-        f.reused = a.reused() as f32;
-        totals.waste += a.waste();
-        totals.reused += a.reused();
-        totals.virgin += a.virgin_total();
-        totals.water += a.virgin(crate::materials::WATER);
-        totals.co2 += a.co2;
-        if own_market {
-            totals.material_cost += a.cost;
+    for x in &settled {
+        totals.waste += x.waste;
+        totals.reused += x.reused;
+        totals.virgin += x.virgin;
+        totals.water += x.water;
+        totals.co2 += x.co2;
+        if let Some(cost) = x.cost {
+            totals.material_cost += cost;
         }
-        region_co2[f.region as usize] += a.co2;
-        region_reused[f.region as usize] += a.reused();
+        region_co2[x.region as usize] += x.co2;
+        region_reused[x.region as usize] += x.reused;
     }
     model.region_co2 = region_co2;
     model.region_reused = region_reused;
     model.exchanged_last = totals.exchanged;
     totals
+}
+
+/// What a firm with exchanges has left, sent, received and paid in a step.
+#[derive(Debug, Clone, Copy)]
+struct Book {
+    supply_left: Flows,
+    need_left: Flows,
+    sent: Flows,
+    received: Flows,
+    costs: f64,
+}
+
+impl Book {
+    fn new(flows: &(Flows, Flows)) -> Self {
+        Book {
+            supply_left: flows.1,
+            need_left: flows.0,
+            sent: [0.0; N_MATERIALS],
+            received: [0.0; N_MATERIALS],
+            costs: 0.0,
+        }
+    }
+}
+
+/// A firm's closed account, for the totals.
+#[derive(Debug, Clone, Copy)]
+struct Settled {
+    waste: f64,
+    reused: f64,
+    virgin: f64,
+    water: f64,
+    co2: f64,
+    /// Material costs, if they count in the local market.
+    cost: Option<f64>,
+    region: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
@@ -378,33 +527,43 @@ fn search(model: &mut Model, ctx: &StepContext, prices: &Prices, flows: &[(Flows
     let n_regions = model.territory.len();
     let spy = model.scenario.run.steps_per_year as u32;
 
-    // Contracted capacity of every firm (pending exchanges included).
-    let mut supply_commit = vec![[0.0; N_MATERIALS]; n];
-    let mut need_commit = vec![[0.0; N_MATERIALS]; n];
+    // Contracted capacity of the firms with exchanges (pending exchanges
+    // included), by firm index; the others have none.
+    let mut supply_commit: Sparse<Flows> = Sparse::new(n);
+    let mut need_commit: Sparse<Flows> = Sparse::new(n);
     let mut pairs = BTreeSet::new();
     for e in &model.symbiosis.exchanges {
         if let (Some(i), Some(j)) = (model.index(e.from), model.index(e.to)) {
-            supply_commit[i][e.material as usize] += e.committed();
-            need_commit[j][e.material as usize] += e.committed();
+            supply_commit.entry(i, || [0.0; N_MATERIALS])[e.material as usize] += e.committed();
+            need_commit.entry(j, || [0.0; N_MATERIALS])[e.material as usize] += e.committed();
             pairs.insert((i as u32, j as u32, e.material));
         }
     }
-    let unmet = |j: usize, k: usize, nc: &[Flows]| flows[j].0[k] - nc[j][k];
-    let surplus = |i: usize, k: usize, sc: &[Flows]| flows[i].1[k] - sc[i][k];
+    let unmet = |j: usize, k: usize, nc: &Sparse<Flows>| flows[j].0[k] - flows_of(nc, j)[k];
+    let surplus = |i: usize, k: usize, sc: &Sparse<Flows>| flows[i].1[k] - flows_of(sc, i)[k];
 
     // Potential receivers by region and material, weighted by the need they
     // have left (large users are the most visible), and the kernels to
-    // reach them.
+    // reach them. Firms with a need worth an exchange are found in
+    // parallel; the lists and running sums are then built in firm order.
     let mut receivers: Vec<Vec<Vec<u32>>> = vec![vec![Vec::new(); n_regions]; N_MATERIALS];
     let mut cumulative: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); n_regions]; N_MATERIALS];
     let mut volume = vec![vec![0.0; n_regions]; N_MATERIALS];
-    for j in 0..n {
-        let r = model.firms[j].region as usize;
-        for k in 0..N_MATERIALS {
-            let u = unmet(j, k, &need_commit);
+    let candidates: Vec<(u32, Flows)> = (0..n)
+        .into_par_iter()
+        .filter_map(|j| {
+            let u: Flows = std::array::from_fn(|k| unmet(j, k, &need_commit));
+            u.iter()
+                .any(|&x| x >= sp.min_tonnes)
+                .then_some((j as u32, u))
+        })
+        .collect();
+    for (j, u) in candidates {
+        let r = model.firms[j as usize].region as usize;
+        for (k, &u) in u.iter().enumerate() {
             if u >= sp.min_tonnes {
                 volume[k][r] += u;
-                receivers[k][r].push(j as u32);
+                receivers[k][r].push(j);
                 cumulative[k][r].push(volume[k][r]);
             }
         }
@@ -532,8 +691,8 @@ fn search(model: &mut Model, ctx: &StepContext, prices: &Prices, flows: &[(Flows
         if q < sp.min_tonnes {
             continue;
         }
-        supply_commit[i][k] += q;
-        need_commit[j][k] += q;
+        supply_commit.entry(i, || [0.0; N_MATERIALS])[k] += q;
+        need_commit.entry(j, || [0.0; N_MATERIALS])[k] += q;
         pairs.insert((o.from, o.to, o.material));
         let id = model.symbiosis.next_id;
         model.symbiosis.next_id += 1;

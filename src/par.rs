@@ -1,0 +1,164 @@
+//! Parallel building blocks whose results do not depend on the number of
+//! threads.
+//!
+//! Grouping items by key (firms' employees, firms' partners) and summing
+//! floating-point values per key must give the same bits for any thread
+//! count: per key, values are taken in item order, as a sequential loop
+//! would. The work is split by ranges of keys: each part scans all the
+//! items (a cheap sequential read of compact keys) and keeps those whose
+//! key falls in its range, writing only its own slice of the output.
+
+use rayon::prelude::*;
+
+/// Split `0..n` into `parts` contiguous ranges of nearly equal length.
+pub fn key_ranges(n: usize, parts: usize) -> Vec<(usize, usize)> {
+    let parts = parts.clamp(1, n.max(1));
+    (0..parts)
+        .map(|p| (n * p / parts, n * (p + 1) / parts))
+        .collect()
+}
+
+/// How many key ranges to split work into: one per thread.
+pub fn parts() -> usize {
+    rayon::current_num_threads().max(1)
+}
+
+/// Grouping of items `0..keys.len()` by key in `0..n` (keys `u32::MAX`
+/// are left out): `offsets[k]..offsets[k + 1]` indexes `members`, which
+/// lists the items of key `k` in increasing order.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    pub offsets: Vec<u32>,
+    pub members: Vec<u32>,
+}
+
+impl Groups {
+    /// Group items by key, in parallel over ranges of keys.
+    pub fn build(keys: &[u32], n: usize) -> Self {
+        let ranges = key_ranges(n, parts());
+        let mut count = vec![0u32; n];
+        split_by(&mut count, &ranges)
+            .into_par_iter()
+            .zip(ranges.par_iter())
+            .for_each(|(slice, &(lo, hi))| {
+                for &k in keys {
+                    let k = k as usize;
+                    if k >= lo && k < hi {
+                        slice[k - lo] += 1;
+                    }
+                }
+            });
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut acc = 0u32;
+        for c in &count {
+            offsets.push(acc);
+            acc += c;
+        }
+        offsets.push(acc);
+        let mut members = vec![0u32; acc as usize];
+        let member_ranges: Vec<(usize, usize)> = ranges
+            .iter()
+            .map(|&(lo, hi)| (offsets[lo] as usize, offsets[hi] as usize))
+            .collect();
+        split_by(&mut members, &member_ranges)
+            .into_par_iter()
+            .zip(ranges.par_iter())
+            .for_each(|(slice, &(lo, hi))| {
+                let base = offsets[lo];
+                let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|o| o - base).collect();
+                for (item, &k) in keys.iter().enumerate() {
+                    let k = k as usize;
+                    if k >= lo && k < hi {
+                        let f = &mut fill[k - lo];
+                        slice[*f as usize] = item as u32;
+                        *f += 1;
+                    }
+                }
+            });
+        Self { offsets, members }
+    }
+
+    /// Items of key `k`.
+    #[inline]
+    pub fn of(&self, k: usize) -> &[u32] {
+        match (self.offsets.get(k), self.offsets.get(k + 1)) {
+            (Some(&a), Some(&b)) => &self.members[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Cut `v` into consecutive mutable slices covering `ranges` (which must be
+/// contiguous, in order, and start at 0).
+pub fn split_by<'a, T>(v: &'a mut [T], ranges: &[(usize, usize)]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut rest = v;
+    let mut at = 0;
+    for &(lo, hi) in ranges {
+        let skip = lo.saturating_sub(at).min(rest.len());
+        let tail = std::mem::take(&mut rest);
+        let (_, tail) = tail.split_at_mut(skip);
+        let len = (hi - lo.max(at)).min(tail.len());
+        let (head, tail) = tail.split_at_mut(len);
+        out.push(head);
+        rest = tail;
+        at = hi;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_keep_item_order_for_any_split() {
+        let keys: Vec<u32> = (0..1000u32)
+            .map(|i| if i % 7 == 0 { u32::MAX } else { (i * 31) % 13 })
+            .collect();
+        let reference = {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap();
+            pool.install(|| Groups::build(&keys, 13))
+        };
+        for threads in [2, 3, 5] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let g = pool.install(|| Groups::build(&keys, 13));
+            assert_eq!(g.offsets, reference.offsets);
+            assert_eq!(g.members, reference.members);
+        }
+        for k in 0..13 {
+            let m = reference.of(k);
+            assert!(m.windows(2).all(|w| w[0] < w[1]));
+            assert!(m.iter().all(|&i| keys[i as usize] == k as u32));
+        }
+        assert_eq!(
+            reference.members.len(),
+            keys.iter().filter(|&&k| k != u32::MAX).count()
+        );
+    }
+
+    #[test]
+    fn ranges_cover() {
+        assert_eq!(key_ranges(10, 3), vec![(0, 3), (3, 6), (6, 10)]);
+        assert_eq!(key_ranges(0, 4), vec![(0, 0)]);
+        let mut v: Vec<u32> = (0..10).collect();
+        let s = split_by(&mut v, &key_ranges(10, 3));
+        assert_eq!(s.iter().map(|x| x.len()).collect::<Vec<_>>(), vec![3, 3, 4]);
+    }
+}
