@@ -4,7 +4,7 @@
 //!
 //! # `step` group: cost of one step against the number of agents
 //!
-//! For `firms` in {5 000, 10 000, 20 000, 40 000}, with `citizens = 10 × firms`
+//! For `firms` in {10 000, 20 000, 50 000, 100 000}, with `citizens = 10 × firms`
 //! and the default territory (40 regions, so density grows with the size),
 //! the benchmark measures the wall time of `Model::step` in a representative
 //! state: the years 1990–2009 of the clusters regime, when cluster
@@ -53,7 +53,7 @@ use proxima::rng::{Purpose, Streams};
 use proxima::scenario::{parse_override, resolve_str};
 use rand::RngExt;
 
-const SIZES: [u64; 4] = [5_000, 10_000, 20_000, 40_000];
+const SIZES: [u64; 4] = [10_000, 20_000, 50_000, 100_000];
 const CITIZENS_PER_FIRM: u64 = 10;
 /// First and last-plus-one year of the timed window.
 const WINDOW: (i64, i64) = (1990, 2010);
@@ -85,32 +85,22 @@ fn fresh(firms: u64) -> Model {
     m
 }
 
-fn phases(t: &Timings) -> [f64; 6] {
-    [
-        t.institutions,
-        t.production,
-        t.innovation,
-        t.cooperation,
-        t.labour_market,
-        t.statistics,
-    ]
+const N_PHASES: usize = 10;
+
+fn phases(t: &Timings) -> [f64; N_PHASES] {
+    t.phases().map(|(_, secs)| secs)
 }
 
-const PHASE_NAMES: [&str; 6] = [
-    "institutions",
-    "production",
-    "innovation",
-    "cooperation",
-    "labour",
-    "statistics",
-];
+fn phase_names() -> [&'static str; N_PHASES] {
+    Timings::default().phases().map(|(name, _)| name)
+}
 
 /// One model per size, kept across criterion's calls.
 struct Stepper {
     firms: u64,
     model: Model,
     /// Phase seconds summed over the timed steps only.
-    phase_secs: [f64; 6],
+    phase_secs: [f64; N_PHASES],
     steps_timed: u64,
 }
 
@@ -119,7 +109,7 @@ impl Stepper {
         Self {
             firms,
             model: fresh(firms),
-            phase_secs: [0.0; 6],
+            phase_secs: [0.0; N_PHASES],
             steps_timed: 0,
         }
     }
@@ -146,7 +136,7 @@ impl Stepper {
 
     fn report(&self) {
         let n = self.steps_timed.max(1) as f64;
-        let parts: Vec<String> = PHASE_NAMES
+        let parts: Vec<String> = phase_names()
             .iter()
             .zip(self.phase_secs)
             .map(|(name, s)| format!("{name} {:.2}", s / n * 1e3))

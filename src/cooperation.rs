@@ -533,6 +533,7 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
 
 /// One step of cooperation.
 pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
+    let mut clock = crate::model::Lap::start();
     let n = model.firms.len();
     let c = model.scenario.cooperation.clone();
 
@@ -584,6 +585,8 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     tally.ties_dissolved = (before - ties.len()) as u32;
     model.network.ties = std::mem::take(&mut ties);
     model.network.refresh(&model.index_of, n);
+
+    clock.lap(&mut model.timings.cooperation);
 
     // 2. Partner search and research links.
     let m: &Model = model;
@@ -702,6 +705,8 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         .collect();
     proposals.extend(meetings);
 
+    clock.lap(&mut model.timings.partner_search);
+
     // 4. Apply proposals in a fixed order within tie capacities.
     // One proposal per pair (the first in random order), then all in random order.
     // Sorting on every field (then on a key unique after dedup) makes the
@@ -742,6 +747,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
 
     // 5. Learning and local embeddedness.
     learn(model, near, ctx);
+    clock.lap(&mut model.timings.cooperation);
 }
 
 fn research_candidate<R: rand::Rng + ?Sized>(

@@ -74,6 +74,7 @@ pub fn labour_market(
     market: &Market,
     tally: &mut Tally,
 ) -> Result<()> {
+    let mut clock = crate::model::Lap::start();
     let n = model.firms.len();
     if market.targets.len() != n {
         return Err(Error::Internal("targets do not match firms".into()));
@@ -178,6 +179,8 @@ pub fn labour_market(
         }
         founders.extend(found.into_iter().map(|c| (c, i)));
     }
+
+    clock.lap(&mut model.timings.firm_demography);
 
     // 3. Citizens: retirement and replacement, skills, start-ups.
     let new_year = ctx
@@ -323,6 +326,8 @@ pub fn labour_market(
         startups.extend(starts);
     }
 
+    clock.lap(&mut model.timings.citizens);
+
     // 4. New firms: spin-offs (by parent), then start-ups (by citizen).
     // Each new firm draws from the stream of its id, fixed by its position
     // in the list: built in parallel.
@@ -405,6 +410,8 @@ pub fn labour_market(
     }
     model.next_firm_id += created.len() as u32;
 
+    clock.lap(&mut model.timings.firm_demography);
+
     // Labour-force growth (entrants beyond replacement), at the start of a year.
     if new_year {
         let growth = model.citizens.len() as f64 * pp.labour_force_growth;
@@ -437,6 +444,8 @@ pub fn labour_market(
         tally.entrants = tally.retirements + extra as u32;
     }
 
+    clock.lap(&mut model.timings.citizens);
+
     // Founders work in their firms; the new firms join the population.
     for (f, c) in &created {
         let cit = &mut model.citizens[*c as usize];
@@ -457,6 +466,7 @@ pub fn labour_market(
 
     // 5. Matching job seekers and vacancies.
     refresh_workforce(model);
+    clock.lap(&mut model.timings.firm_demography);
     for (i, d) in dead.iter().enumerate() {
         if *d {
             targets[i] = 0;
@@ -464,6 +474,7 @@ pub fn labour_market(
     }
     let hires = matching(model, ctx, &targets, &market.hiring_priority, tally);
     tally.hires = hires;
+    clock.lap(&mut model.timings.labour_market);
 
     // 6. Remove firms that exited or have no one left.
     refresh_workforce(model);
@@ -479,6 +490,7 @@ pub fn labour_market(
         .sum();
     tally.exits_shrunk += emptied;
     compact(model, &dead);
+    clock.lap(&mut model.timings.firm_demography);
     Ok(())
 }
 

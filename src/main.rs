@@ -584,19 +584,13 @@ fn execute(command: Command) -> Result<(), Failure> {
                 );
             }
             if timings {
-                let t = &summary.timings;
-                eprintln!("phase seconds: setup {:.2}", summary.setup_seconds);
-                for (name, secs) in [
-                    ("institutions", t.institutions),
-                    ("production", t.production),
-                    ("symbiosis", t.symbiosis),
-                    ("innovation", t.innovation),
-                    ("cooperation", t.cooperation),
-                    ("labour market", t.labour_market),
-                    ("statistics", t.statistics),
-                ] {
-                    eprintln!("  {name:<14} {secs:8.2}");
+                eprintln!("phase seconds (wall, summed over steps):");
+                eprintln!("  {:<16} {:8.2}", "start-up", summary.setup_seconds);
+                for (name, secs) in summary.timings.phases() {
+                    eprintln!("  {name:<16} {secs:8.2}");
                 }
+                eprintln!("  {:<16} {:8.2}", "output", summary.output_seconds);
+                eprintln!("  {:<16} {:8.2}", "total", summary.wall_seconds);
             }
             Ok(())
         }

@@ -76,16 +76,66 @@ pub struct StepOutput {
     pub events: Vec<EventRow>,
 }
 
-/// Wall time spent in each phase of the step, summed over steps.
+/// Wall time spent in each phase of the step, summed over steps (seconds).
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Timings {
+    /// Shocks, local authorities' budgets, cluster policy, tiers-lieux.
     pub institutions: f64,
+    /// Sales, profits and desired employment.
     pub production: f64,
+    /// Material flows and industrial symbiosis.
     pub symbiosis: f64,
+    /// Innovation and productivity.
     pub innovation: f64,
+    /// Cooperation, part 1: drawing partner candidates (space, network,
+    /// ecosystem centres, research links, events) and their tie probability.
+    pub partner_search: f64,
+    /// Cooperation, part 2: renewal and decay of ties, applying proposals
+    /// within capacities, learning.
     pub cooperation: f64,
+    /// Firm fates (exits, relocations, lay-offs) and new firms.
+    pub firm_demography: f64,
+    /// Citizens: retirement and entrants, skills, start-up decisions,
+    /// labour-force growth, and (in the statistics step) regional opinion.
+    pub citizens: f64,
+    /// Matching job seekers and vacancies.
     pub labour_market: f64,
+    /// The step's statistics (time-series and regional rows).
     pub statistics: f64,
+}
+
+impl Timings {
+    /// Phases in schedule order with their names.
+    pub fn phases(&self) -> [(&'static str, f64); 10] {
+        [
+            ("institutions", self.institutions),
+            ("production", self.production),
+            ("symbiosis", self.symbiosis),
+            ("innovation", self.innovation),
+            ("partner search", self.partner_search),
+            ("cooperation", self.cooperation),
+            ("firm demography", self.firm_demography),
+            ("citizens", self.citizens),
+            ("labour market", self.labour_market),
+            ("statistics", self.statistics),
+        ]
+    }
+}
+
+/// A stopwatch that charges the time since its last lap to a phase.
+pub(crate) struct Lap(Instant);
+
+impl Lap {
+    pub(crate) fn start() -> Self {
+        Self(Instant::now())
+    }
+
+    /// Add the time since the last lap to `slot`.
+    pub(crate) fn lap(&mut self, slot: &mut f64) {
+        let now = Instant::now();
+        *slot += (now - self.0).as_secs_f64();
+        self.0 = now;
+    }
 }
 
 /// The simulated territory and its agents.
@@ -120,7 +170,7 @@ pub struct Model {
     pub exchanged_last: f64,
     pub(crate) memory: Memory,
     step: u32,
-    timings: Timings,
+    pub(crate) timings: Timings,
 }
 
 impl Model {
@@ -238,12 +288,7 @@ impl Model {
         }
         let ctx = self.context();
         let mut tally = Tally::default();
-        let mut clock = Instant::now();
-        let mut lap = |slot: &mut f64| {
-            let now = Instant::now();
-            *slot += (now - clock).as_secs_f64();
-            clock = now;
-        };
+        let mut clock = Lap::start();
 
         // 0. Shocks starting this year.
         let events = if ctx.new_year {
@@ -286,35 +331,36 @@ impl Model {
             ctx.levers.tiers_lieux_support,
             &residents,
         );
-        lap(&mut self.timings.institutions);
+        clock.lap(&mut self.timings.institutions);
 
         // 2. Production: sales, profits and desired employment.
         let market: Market = production::produce(self, &ctx, &mut tally);
-        lap(&mut self.timings.production);
+        clock.lap(&mut self.timings.production);
 
         // 2b. Material flows and industrial symbiosis.
         tally.symbiosis = symbiosis::exchange_step(self, &ctx, &ctx.prices);
         self.material_cost = tally.symbiosis.material_cost;
-        lap(&mut self.timings.symbiosis);
+        clock.lap(&mut self.timings.symbiosis);
 
         // 3. Innovation and productivity.
         tally.innovations = innovation::innovate(self, &ctx);
-        lap(&mut self.timings.innovation);
+        clock.lap(&mut self.timings.innovation);
 
         // 4. Cooperation: ties decay or are renewed, new ties form.
+        // (Times its partner search and its other parts itself.)
         cooperation::cooperate(self, &ctx, &mut tally);
-        lap(&mut self.timings.cooperation);
 
-        // 5. Firm exits, separations, entries, labour market, migration.
+        // 5. Firm exits, separations, entries, citizens, labour market.
         labour::labour_market(self, &ctx, &market, &mut tally)?;
-        lap(&mut self.timings.labour_market);
+        clock = Lap::start();
 
         // 6. Statistics and memory for the next step.
         governance::regional_opinion(self);
+        clock.lap(&mut self.timings.citizens);
         let mut out = metrics::collect(self, &ctx, &market, &tally);
         out.events = events;
         self.memory = production::remember(self);
-        lap(&mut self.timings.statistics);
+        clock.lap(&mut self.timings.statistics);
         self.step += 1;
         Ok(out)
     }

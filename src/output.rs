@@ -281,6 +281,8 @@ pub struct RunSummary {
     pub setup_seconds: f64,
     /// Seconds per phase of the step, summed over steps.
     pub timings: crate::model::Timings,
+    /// Seconds spent writing the output files.
+    pub output_seconds: f64,
 }
 
 /// Options of a run.
@@ -308,6 +310,7 @@ struct Manifest<'a> {
     wall_seconds: f64,
     setup_seconds: f64,
     phase_seconds: &'a crate::model::Timings,
+    output_seconds: f64,
     files: Vec<&'static str>,
     scenario: &'a crate::Scenario,
 }
@@ -349,6 +352,7 @@ pub fn run_to_folder(
     let mut indicators = Vec::new();
     let total = model.total_steps();
     let spy = scenario.run.steps_per_year as u32;
+    let mut output_seconds = 0.0;
     while !model.is_done() {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled {
@@ -360,6 +364,7 @@ pub fn run_to_folder(
             regions: rows,
             events: shocks,
         } = model.step()?;
+        let writing = Instant::now();
         series.write(&row)?;
         if let Some(sink) = regions.as_mut() {
             for r in &rows {
@@ -389,8 +394,10 @@ pub fn run_to_folder(
             row.year,
             vec![row.exchanged_tonnes, row.employment as f64],
         ));
+        output_seconds += writing.elapsed().as_secs_f64();
         progress.step_done(model.steps_done(), total, row.year);
     }
+    let writing = Instant::now();
     series.finish()?;
     let mut files = vec!["timeseries.csv"];
     if let Some(sink) = regions {
@@ -415,6 +422,7 @@ pub fn run_to_folder(
     }
     resilience.finish()?;
     files.push("resilience.csv");
+    output_seconds += writing.elapsed().as_secs_f64();
     files.push("manifest.json");
     let wall_seconds = started.elapsed().as_secs_f64();
     let manifest = Manifest {
@@ -434,6 +442,7 @@ pub fn run_to_folder(
         wall_seconds,
         setup_seconds,
         phase_seconds: model.timings(),
+        output_seconds,
         files,
         scenario,
     };
@@ -448,6 +457,7 @@ pub fn run_to_folder(
         wall_seconds,
         setup_seconds,
         timings: model.timings().clone(),
+        output_seconds,
     })
 }
 
