@@ -14,6 +14,11 @@ use proxima::output::{Progress, RunOptions, run_to_folder};
 use proxima::scenario::{self, Override};
 use proxima::sweep::{Plan, RunSpec, Shard, SweepOptions, SweepProgress};
 
+/// mimalloc keeps freed pages for reuse: the step's large scratch buffers
+/// would otherwise be returned to the system and faulted in again each step.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "proxima",
@@ -207,11 +212,11 @@ fn check_memory(resolved: &scenario::ResolvedScenario, force: bool) -> Result<()
             origin,
             "population",
             format!(
-                "the run needs about {} of memory ({:.0} citizens by {}, {:.0} firms) but {} is available; use fewer citizens and firms, or pass --force to run anyway",
+                "the run needs about {} of memory ({:.0} citizens by {}, {:.0} firms at the start) but {} is available; use fewer citizens and firms, or pass --force to run anyway",
                 proxima::memory::human(e.bytes),
                 e.citizens_at_end,
                 s.run.end_year,
-                e.firms_at_peak,
+                e.firms,
                 proxima::memory::human(available)
             ),
         )));

@@ -50,3 +50,37 @@ fn thread_count_does_not_change_a_single_byte() {
         "seed 43 gave the same time series as seed 42"
     );
 }
+
+/// The performance work must not buy speed with results: the 100,000-firm,
+/// 1,000,000-citizen bench scenario gives the same bytes on 1 and 2 threads.
+#[test]
+fn bench_100k_is_identical_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = scenario("bench_100k.toml");
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("t{threads}"));
+        let o = proxima(&[
+            "run",
+            bench.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let (one, two) = (run("1"), run("2"));
+    for f in [
+        "timeseries.csv",
+        "regions.csv",
+        "exchanges.csv",
+        "events.csv",
+        "resilience.csv",
+    ] {
+        let a = std::fs::read(one.join(f)).unwrap();
+        let b = std::fs::read(two.join(f)).unwrap();
+        assert!(a == b, "{f} of bench_100k differs between 1 and 2 threads");
+    }
+}
