@@ -14,11 +14,6 @@ use proxima::output::{Progress, RunOptions, run_to_folder};
 use proxima::scenario::{self, Override};
 use proxima::sweep::{Plan, RunSpec, Shard, SweepOptions, SweepProgress};
 
-/// mimalloc keeps freed pages for reuse: the step's large scratch buffers
-/// would otherwise be returned to the system and faulted in again each step.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "proxima",
