@@ -107,6 +107,43 @@ pub struct Firm {
     pub disrupted_until: u32,
 }
 
+impl Firm {
+    /// How every firm starts: constructors set the firm's identity (id,
+    /// sector, place, size, productivity, cash, knowledge…) and take the
+    /// rest from here with `..Firm::FRESH`.
+    pub const FRESH: Firm = Firm {
+        id: 0,
+        sector: 0,
+        region: 0,
+        ownership: Ownership::Independent,
+        x: 0.0,
+        y: 0.0,
+        group: NONE,
+        employees: 0,
+        productivity: 1.0,
+        cash: 0.0,
+        knowledge: [0.0; crate::scenario::N_KNOWLEDGE],
+        embeddedness: 1.0,
+        cluster: NONE,
+        research: NONE,
+        born: 0,
+        sales: 0.0,
+        margin: 0.0,
+        mean_skill: 0.0,
+        intensity: 1.0,
+        material_cost_share: 0.0,
+        exchanged_tonnes: 0.0,
+        water_use: 0.0,
+        virgin_use: 0.0,
+        waste: 0.0,
+        reused: 0.0,
+        declared: NONE,
+        closing: false,
+        disruption: 0.0,
+        disrupted_until: 0,
+    };
+}
+
 /// What other firms read of a firm when they meet it (position, knowledge,
 /// belonging, sector), packed in one cache line. Phases that look up many
 /// random firms (partner search, tie renewal, learning, knowledge inflow)

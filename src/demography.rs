@@ -205,32 +205,15 @@ pub fn new_firm(m: &Model, ctx: &StepContext, id: u32, founding: Founding) -> Fi
         id,
         sector,
         region,
-        ownership: Ownership::Independent,
         x,
         y,
-        group: NONE,
         employees: 1,
         productivity,
         cash: fp.initial_cash * wage * m.memory.sector_productivity[sector as usize].max(0.0),
         knowledge,
-        embeddedness: 1.0,
-        cluster: NONE,
-        research: NONE,
         born: ctx.step,
-        sales: 0.0,
-        margin: 0.0,
         mean_skill: skill,
-        intensity: 1.0,
-        material_cost_share: 0.0,
-        exchanged_tonnes: 0.0,
-        water_use: 0.0,
-        virgin_use: 0.0,
-        waste: 0.0,
-        reused: 0.0,
-        declared: NONE,
-        closing: false,
-        disruption: 0.0,
-        disrupted_until: 0,
+        ..Firm::FRESH
     }
 }
 
@@ -303,7 +286,6 @@ pub fn declared_firm(
         ownership,
         x: (centre.x + d.dx_km).clamp(0.0, territory.width) as f32,
         y: (centre.y + d.dy_km).clamp(0.0, territory.height) as f32,
-        group: NONE,
         employees,
         productivity,
         cash: s.firms.initial_cash
@@ -316,22 +298,8 @@ pub fn declared_firm(
         } else {
             s.firms.initial_embeddedness as f32
         },
-        cluster: NONE,
-        research: NONE,
         born,
-        sales: 0.0,
-        margin: 0.0,
-        mean_skill: 0.0,
-        intensity: 1.0,
-        material_cost_share: 0.0,
-        exchanged_tonnes: 0.0,
-        water_use: 0.0,
-        virgin_use: 0.0,
-        waste: 0.0,
-        reused: 0.0,
         declared: index as u32,
-        closing: false,
-        disruption: 0.0,
-        disrupted_until: 0,
+        ..Firm::FRESH
     })
 }

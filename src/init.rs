@@ -241,23 +241,7 @@ pub fn populate(
                 } else {
                     s.firms.initial_embeddedness as f32
                 },
-                cluster: NONE,
-                research: NONE,
-                born: 0,
-                sales: 0.0,
-                margin: 0.0,
-                mean_skill: 0.0,
-                intensity: 1.0,
-                material_cost_share: 0.0,
-                exchanged_tonnes: 0.0,
-                water_use: 0.0,
-                virgin_use: 0.0,
-                waste: 0.0,
-                reused: 0.0,
-                declared: NONE,
-                closing: false,
-                disruption: 0.0,
-                disrupted_until: 0,
+                ..Firm::FRESH
             });
         }
     }
