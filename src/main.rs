@@ -366,10 +366,7 @@ fn sweep(
         _ => jobs,
     };
     let runs = plan.runs();
-    let in_shard = match shard {
-        Some(s) => (0..runs).filter(|id| s.contains(*id)).count() as u64,
-        None => runs,
-    };
+    let in_shard = shard.map_or(runs, |s| s.runs_of(runs));
     if dry_run {
         let path = proxima::sweep::write_design(&plan, &out, force).map_err(Failure::Input)?;
         println!(
@@ -529,19 +526,7 @@ fn execute(command: Command) -> Result<(), Failure> {
             let out = out.unwrap_or_else(|| default_out(&scenario));
             proxima::output::check_replaceable(&out, force).map_err(Failure::Input)?;
             check_memory(&resolved, force)?;
-            let threads = match threads {
-                Some(0) => {
-                    return Err(Failure::Input(proxima::Error::scenario(
-                        "--threads",
-                        "threads",
-                        "0 is out of range; allowed: 1 or more",
-                    )));
-                }
-                Some(n) => n,
-                None => std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1),
-            };
+            let threads = count_option("threads", threads)?;
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()

@@ -60,6 +60,15 @@ impl Shard {
     pub fn contains(&self, run_id: u64) -> bool {
         run_id % self.count == self.index
     }
+
+    /// Number of the runs `0..total` that belong to this shard.
+    pub fn runs_of(&self, total: u64) -> u64 {
+        if total > self.index {
+            (total - self.index - 1) / self.count + 1
+        } else {
+            0
+        }
+    }
 }
 
 /// Options of a sweep.
@@ -194,11 +203,10 @@ fn shard_text(shard: &Shard, runs: u64) -> Result<String> {
         rule: &'static str,
         runs: u64,
     }
-    let n = (0..runs).filter(|id| shard.contains(*id)).count() as u64;
     serde_json::to_string_pretty(&S {
         shard,
         rule: "run_id % count == index",
-        runs: n,
+        runs: shard.runs_of(runs),
     })
     .map(|t| t + "\n")
     .map_err(|e| Error::Internal(format!("shard.json: {e}")))
@@ -226,8 +234,10 @@ pub fn write_design(plan: &Plan, out: &Path, force: bool) -> Result<PathBuf> {
     let design = design_csv(plan)?;
     let path = out.join(DESIGN);
     if out.exists() && !is_fresh(out, &design)? {
-        check_replaceable(out, false)
-            .or_else(|e| if force { replace_folder(out) } else { Err(e) })?;
+        if !force {
+            check_replaceable(out, false)?;
+        }
+        replace_folder(out)?;
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     write_atomic(&path, &design)?;
@@ -318,19 +328,14 @@ fn write_part(
         Ok(rows) => {
             w.write_record(["R", &id, "ok", &wall, ""])
                 .map_err(io_err(&tmp))?;
-            let all = series_columns()?;
-            let keep: Vec<usize> = plan
-                .columns
-                .iter()
-                .filter_map(|c| all.iter().position(|a| a == c))
-                .collect();
             let ids = plan.id_fields(spec);
             let records = row_fields(rows)?;
             let line = |tag: &str, r: &csv::StringRecord| -> Vec<String> {
                 std::iter::once(tag.to_string())
                     .chain(ids.iter().cloned())
                     .chain(
-                        keep.iter()
+                        plan.column_index
+                            .iter()
                             .map(|&i| r.get(i).unwrap_or_default().to_string()),
                     )
                     .collect()
@@ -689,6 +694,8 @@ pub struct MergeReport {
 /// A shard folder being read for a merge.
 struct ShardIn {
     dir: PathBuf,
+    /// Headers of its time series, summary and runs files.
+    heads: Vec<csv::ByteRecord>,
     readers: Vec<(PathBuf, csv::Reader<File>, Option<csv::ByteRecord>)>,
 }
 
@@ -780,6 +787,7 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
             ));
         }
         let mut readers = Vec::new();
+        let mut heads = Vec::new();
         for name in [TIMESERIES, SUMMARY, RUNS] {
             let path = dir.join(name);
             let mut r = csv::ReaderBuilder::new()
@@ -792,9 +800,11 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
             let mut next = csv::ByteRecord::new();
             let has = r.read_byte_record(&mut next).map_err(io_err(&path))?;
             readers.push((path, r, has.then_some(next)));
+            heads.push(head);
         }
         *slot = Some(ShardIn {
             dir: dir.clone(),
+            heads,
             readers,
         });
     }
@@ -810,19 +820,9 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
     std::fs::write(folder.file(MANIFEST), &manifest)
         .map_err(|e| Error::io(folder.file(MANIFEST), e))?;
     std::fs::write(folder.file(DESIGN), &design).map_err(|e| Error::io(folder.file(DESIGN), e))?;
-    let header_of = |name: &str| -> Result<csv::ByteRecord> {
-        let path = first.join(name);
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_path(&path)
-            .map_err(io_err(&path))?;
-        let mut h = csv::ByteRecord::new();
-        r.read_byte_record(&mut h).map_err(io_err(&path))?;
-        Ok(h)
-    };
     let mut files = Vec::new();
-    for name in [TIMESERIES, SUMMARY, RUNS] {
-        files.push(Assembled::create(&target, name, &header_of(name)?)?);
+    for (name, head) in [TIMESERIES, SUMMARY, RUNS].iter().zip(&shards[0].heads) {
+        files.push(Assembled::create(&target, name, head)?);
     }
     let mut shards = shards;
     let mut failed = 0;

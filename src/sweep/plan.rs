@@ -185,6 +185,8 @@ pub struct Plan {
     pub points: Vec<Vec<toml::Value>>,
     /// Time-series columns kept (always starting with `step` and `year`).
     pub columns: Vec<String>,
+    /// Position of each kept column in a single run's row.
+    pub column_index: Vec<usize>,
     /// Years kept (`None`: all).
     pub years: Option<BTreeSet<i64>>,
 }
@@ -445,6 +447,7 @@ impl Plan {
         }
 
         // [output]
+        let all = series_columns()?;
         let mut columns = vec!["step".to_string(), "year".to_string()];
         let mut years = None;
         if let Some(node) = raw.get("output") {
@@ -453,7 +456,6 @@ impl Plan {
             };
             ctx.check_keys(t, "output", OUTPUT_KEYS)?;
             if let Some(node) = t.get("columns") {
-                let all = series_columns()?;
                 let names: Vec<&str> = all.iter().map(String::as_str).collect();
                 let list = ctx.leaf(node, "output.columns", "a list of column names")?;
                 let Some(items) = list.as_array() else {
@@ -489,13 +491,13 @@ impl Plan {
                     }
                 }
             } else {
-                columns = series_columns()?;
+                columns = all.clone();
             }
             if let Some(node) = t.get("years") {
                 years = Some(year_selection(&ctx, node, &resolved_base)?);
             }
         } else {
-            columns = series_columns()?;
+            columns = all.clone();
         }
 
         let mut plan = Self {
@@ -512,6 +514,10 @@ impl Plan {
             fixed,
             factors,
             points: Vec::new(),
+            column_index: columns
+                .iter()
+                .filter_map(|c| all.iter().position(|a| a == c))
+                .collect(),
             columns,
             years,
         };
