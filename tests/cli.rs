@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Table, proxima, proxima_in, root, scenario, small, stderr};
+use common::{Table, proxima, proxima_in, root, run_to, scenario, small, stderr};
 
 /// Run `proxima run` on a scenario written from `text` and check that it is
 /// refused: exit code 2, one line on stderr containing every `needle`, and
@@ -260,16 +260,7 @@ const REQUIRED: [&str; 18] = [
 ];
 
 fn run_small(out: &Path, extra: &[&str]) -> std::process::Output {
-    let scen = small();
-    let mut args = vec![
-        "run",
-        scen.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    proxima(&args)
+    run_to(&small(), out, extra)
 }
 
 #[test]

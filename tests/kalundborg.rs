@@ -11,20 +11,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{Table, proxima, scenario, stderr};
+use common::{Table, run_to, scenario, stderr};
 
 fn run(dir: &Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
     let out = dir.join(name);
-    let scen = scenario("kalundborg.toml");
-    let mut args = vec![
-        "run",
-        scen.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let o = proxima(&args);
+    let o = run_to(&scenario("kalundborg.toml"), &out, extra);
     assert!(o.status.success(), "{}", stderr(&o));
     out
 }

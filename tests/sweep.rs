@@ -306,6 +306,14 @@ fn parts_done(out: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// Wait (at most a minute) until `n` runs of the sweep in `out` are done.
+fn wait_for_parts(out: &Path, n: usize) {
+    let t = Instant::now();
+    while parts_done(out) < n && t.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 fn spawn_sweep(plan: &Path, out: &Path, extra: &[&str]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_proxima"))
         .args(["sweep", s(plan), "--out", s(out), "--quiet"])
@@ -327,10 +335,7 @@ fn killed_sweeps_resume_to_identical_files() {
     // SIGKILL after a few parts, then at growing delays, until done.
     let out = dir.path().join("killed");
     let mut child = spawn_sweep(&plan, &out, &["--resume", "--jobs", "2"]);
-    let t = Instant::now();
-    while parts_done(&out) < 2 && t.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for_parts(&out, 2);
     child.kill().unwrap();
     child.wait().unwrap();
     let first = parts_done(&out);
@@ -365,10 +370,7 @@ fn ctrl_c_stops_cleanly_and_says_how_to_resume() {
     let plan = grid_plan(dir.path());
     let out = dir.path().join("int");
     let child = spawn_sweep(&plan, &out, &["--jobs", "1"]);
-    let t = Instant::now();
-    while parts_done(&out) < 1 && t.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for_parts(&out, 1);
     let ok = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

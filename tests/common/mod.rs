@@ -29,6 +29,19 @@ pub fn proxima(args: &[&str]) -> Output {
         .expect("run proxima")
 }
 
+/// `proxima run SCENARIO --out OUT --quiet EXTRA...`.
+pub fn run_to(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        scenario.to_str().expect("utf-8 path"),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    proxima(&args)
+}
+
 /// Run the binary in a working directory.
 pub fn proxima_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_proxima"))
