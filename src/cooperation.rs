@@ -468,7 +468,7 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
     let c = &m.scenario.cooperation;
     let mut events = Vec::new();
     let draw_external =
-        |sector: usize, n: usize, rng: &mut rand_chacha::ChaCha8Rng, out: &mut Vec<u32>| {
+        |sector: usize, n: usize, rng: &mut crate::rng::Stream, out: &mut Vec<u32>| {
             let mut themes = vec![sector];
             themes.extend(m.sectors.complements[sector].iter().copied());
             for _ in 0..n {
@@ -478,7 +478,7 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
                 }
             }
         };
-    let poisson = |mean: f64, rng: &mut rand_chacha::ChaCha8Rng| -> u64 {
+    let poisson = |mean: f64, rng: &mut crate::rng::Stream| -> u64 {
         if mean <= 0.0 {
             return 0;
         }

@@ -10,8 +10,11 @@
 //! specified bit for bit, so the streams are portable across platforms and
 //! releases (unlike `StdRng`/`SmallRng`).
 
+use std::convert::Infallible;
+
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_core::TryRng;
 
 /// What a random draw is for. Each purpose is an independent family of
 /// streams; adding a purpose never changes the draws of the others.
@@ -77,7 +80,160 @@ pub const SCREEN_BLOCK: usize = 32;
 /// The key schedule of a run.
 #[derive(Debug, Clone)]
 pub struct Streams {
-    keys: [[u8; 32]; N_PURPOSES],
+    keys: [[u32; 8]; N_PURPOSES],
+}
+
+/// Words of a ChaCha block.
+const BLOCK_WORDS: usize = 16;
+
+/// "expand 32-byte k".
+const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
+
+/// A ChaCha8 stream that computes its 64-byte blocks one at a time, when
+/// first needed. It yields exactly the words of `rand_chacha::ChaCha8Rng`
+/// with the same key, stream and word position (a test checks it), but an
+/// agent that draws a few numbers costs one block instead of the four that
+/// `ChaCha8Rng` computes at once: most streams of a step are short.
+#[derive(Clone)]
+pub struct Stream {
+    key: [u32; 8],
+    /// Block counter of the next block to compute.
+    block: u64,
+    nonce: u64,
+    buf: [u32; BLOCK_WORDS],
+    /// Next unread word of `buf` (`BLOCK_WORDS`: compute the next block).
+    index: usize,
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream").finish_non_exhaustive()
+    }
+}
+
+#[inline(always)]
+fn add4(a: [u32; 4], b: [u32; 4]) -> [u32; 4] {
+    std::array::from_fn(|k| a[k].wrapping_add(b[k]))
+}
+
+#[inline(always)]
+fn xor_rotl(a: [u32; 4], b: [u32; 4], r: u32) -> [u32; 4] {
+    std::array::from_fn(|k| (a[k] ^ b[k]).rotate_left(r))
+}
+
+#[inline(always)]
+fn quarter_rounds(
+    mut a: [u32; 4],
+    mut b: [u32; 4],
+    mut c: [u32; 4],
+    mut d: [u32; 4],
+) -> [[u32; 4]; 4] {
+    a = add4(a, b);
+    d = xor_rotl(d, a, 16);
+    c = add4(c, d);
+    b = xor_rotl(b, c, 12);
+    a = add4(a, b);
+    d = xor_rotl(d, a, 8);
+    c = add4(c, d);
+    b = xor_rotl(b, c, 7);
+    [a, b, c, d]
+}
+
+impl Stream {
+    /// The stream `nonce` of `key`, positioned at word `word`.
+    fn new(key: [u32; 8], nonce: u64, word: u64) -> Self {
+        let mut s = Self {
+            key,
+            block: word / BLOCK_WORDS as u64,
+            nonce,
+            buf: [0; BLOCK_WORDS],
+            index: BLOCK_WORDS,
+        };
+        let skip = (word % BLOCK_WORDS as u64) as usize;
+        if skip > 0 {
+            s.refill();
+            s.index = skip;
+        }
+        s
+    }
+
+    /// Compute block `self.block` into the buffer (ChaCha with 8 rounds,
+    /// 64-bit block counter in words 12–13, 64-bit nonce in words 14–15),
+    /// row by row so the compiler can keep each row in one vector.
+    #[inline]
+    fn refill(&mut self) {
+        let k = &self.key;
+        let a0 = SIGMA;
+        let b0 = [k[0], k[1], k[2], k[3]];
+        let c0 = [k[4], k[5], k[6], k[7]];
+        let d0 = [
+            self.block as u32,
+            (self.block >> 32) as u32,
+            self.nonce as u32,
+            (self.nonce >> 32) as u32,
+        ];
+        let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
+        for _ in 0..4 {
+            // Column round.
+            [a, b, c, d] = quarter_rounds(a, b, c, d);
+            // Diagonal round: rotate rows 1–3 so diagonals line up.
+            b = [b[1], b[2], b[3], b[0]];
+            c = [c[2], c[3], c[0], c[1]];
+            d = [d[3], d[0], d[1], d[2]];
+            [a, b, c, d] = quarter_rounds(a, b, c, d);
+            b = [b[3], b[0], b[1], b[2]];
+            c = [c[2], c[3], c[0], c[1]];
+            d = [d[1], d[2], d[3], d[0]];
+        }
+        let rows = [add4(a, a0), add4(b, b0), add4(c, c0), add4(d, d0)];
+        for (r, row) in rows.iter().enumerate() {
+            self.buf[4 * r..4 * r + 4].copy_from_slice(row);
+        }
+        self.block = self.block.wrapping_add(1);
+        self.index = 0;
+    }
+
+    #[inline]
+    fn next_word(&mut self) -> u32 {
+        if self.index >= BLOCK_WORDS {
+            self.refill();
+        }
+        let w = self.buf[self.index];
+        self.index += 1;
+        w
+    }
+}
+
+impl TryRng for Stream {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(self.next_word())
+    }
+
+    /// Low word first, across block boundaries, as `ChaCha8Rng` does.
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let lo = u64::from(self.next_word());
+        let hi = u64::from(self.next_word());
+        Ok((hi << 32) | lo)
+    }
+
+    /// Whole words, little-endian; a final partial word is consumed.
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(4) {
+            let w = self.next_word().to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+fn key_words(key: &[u8; 32]) -> [u32; 8] {
+    std::array::from_fn(|k| {
+        u32::from_le_bytes([key[4 * k], key[4 * k + 1], key[4 * k + 2], key[4 * k + 3]])
+    })
 }
 
 fn splitmix64(state: &mut u64) -> u64 {
@@ -124,20 +280,15 @@ pub fn run_seed(master: u64, point: u64, replicate: u64) -> u64 {
 impl Streams {
     /// Derive one key per purpose from a master seed.
     pub fn new(seed: u64) -> Self {
-        let mut keys = [[0u8; 32]; N_PURPOSES];
-        for (p, key) in keys.iter_mut().enumerate() {
-            *key = derived_key(seed, p as u64);
-        }
+        let keys = std::array::from_fn(|p| key_words(&derived_key(seed, p as u64)));
         Self { keys }
     }
 
-    /// The stream of `agent` for `purpose` at `step`.
+    /// The stream of `agent` for `purpose` at `step`: ChaCha8 stream
+    /// `agent` of the purpose's key from word `step · 2^24`.
     #[inline]
-    pub fn rng(&self, purpose: Purpose, step: u32, agent: u64) -> ChaCha8Rng {
-        let mut r = ChaCha8Rng::from_seed(self.keys[purpose as usize]);
-        r.set_stream(agent);
-        r.set_word_pos(u128::from(step) << 24);
-        r
+    pub fn rng(&self, purpose: Purpose, step: u32, agent: u64) -> Stream {
+        Stream::new(self.keys[purpose as usize], agent, u64::from(step) << 24)
     }
 }
 
@@ -191,6 +342,38 @@ mod tests {
             base,
             Streams::new(8).rng(Purpose::Growth, 3, 11).random::<u64>()
         );
+    }
+
+    /// `Stream` yields the words of `rand_chacha`'s ChaCha8 for the same
+    /// key, stream and position, whatever mix of widths is drawn.
+    #[test]
+    fn stream_matches_rand_chacha() {
+        for (seed, nonce, word) in [
+            (1u64, 0u64, 0u64),
+            (42, 7, 3 << 24),
+            (9, u64::MAX, 5),
+            (3, 1 << 40, (77 << 24) + 15),
+            (5, 12345, u64::from(u32::MAX) * 16 + 3),
+        ] {
+            let key = derived_key(seed, 4);
+            let mut reference = ChaCha8Rng::from_seed(key);
+            reference.set_stream(nonce);
+            reference.set_word_pos(u128::from(word));
+            let mut ours = Stream::new(key_words(&key), nonce, word);
+            for k in 0..300u32 {
+                match k % 5 {
+                    0 | 3 => assert_eq!(ours.random::<u64>(), reference.random::<u64>()),
+                    1 => assert_eq!(ours.random::<u32>(), reference.random::<u32>()),
+                    2 => assert_eq!(ours.random::<f64>(), reference.random::<f64>()),
+                    _ => {
+                        let (mut a, mut b) = ([0u8; 7], [0u8; 7]);
+                        rand::Rng::fill_bytes(&mut ours, &mut a);
+                        rand::Rng::fill_bytes(&mut reference, &mut b);
+                        assert_eq!(a, b);
+                    }
+                }
+            }
+        }
     }
 
     const PINNED: u64 = 2_476_368_500_639_106_130;
