@@ -510,14 +510,16 @@ fn matching(
         .zip(targets)
         .map(|(f, &t)| t.saturating_sub(f.employees))
         .collect();
-    let mut by_region: Vec<Vec<u32>> = vec![Vec::new(); n_regions];
+    // Per region, the firms with vacancies and their rank in this step's
+    // hiring queue side by side, so an application costs one load for both.
+    let mut by_region: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_regions];
     let mut cumulative: Vec<Vec<f64>> = vec![Vec::new(); n_regions];
     let mut region_vacancies = vec![0.0; n_regions];
     for (i, &v) in vacancies.iter().enumerate() {
         if v > 0 {
             let r = m.firms[i].region as usize;
             region_vacancies[r] += f64::from(v);
-            by_region[r].push(i as u32);
+            by_region[r].push((i as u32, queue.get(i).copied().unwrap_or(u32::MAX)));
             cumulative[r].push(region_vacancies[r]);
         }
     }
@@ -532,6 +534,7 @@ fn matching(
     let noise = m.scenario.labour.hiring_noise;
     // (firm's rank in this step's hiring queue, firm, applicant's priority
     // key, citizen); applicant priority: skill plus noise.
+    let (cumulative, by_region, region_vacancies) = (&cumulative, &by_region, &region_vacancies);
     let mut apps: Vec<(u32, u32, u32, u32)> = m
         .citizens
         .par_iter()
@@ -541,55 +544,77 @@ fn matching(
             let mut rng = m.streams.rng(Purpose::JobSearch, ctx.step, ci as u64);
             let r = c.region as usize;
             let row = &kernel[r * n_regions..(r + 1) * n_regions];
-            let mut out = Vec::with_capacity(applications);
+            // All the draws first (a region without vacancies, which the
+            // kernel never picks, would fail before its priority draw), then
+            // the lookups: independent loads the processor overlaps.
+            let mut draws = Vec::with_capacity(applications);
             for _ in 0..applications {
                 let Some(region) = draw_cumulative(row, rng.random()) else {
                     break;
                 };
-                let Some(k) = cumulative[region].draw(rng.random()) else {
+                let u = rng.random::<f64>();
+                if region_vacancies[region] <= 0.0 {
                     continue;
-                };
-                let firm = by_region[region][k];
+                }
                 let priority = f64::from(c.skill) + noise * rng.random::<f64>();
                 // Larger priority first: sort ascending on the complement.
                 let key = u32::MAX - (priority.clamp(0.0, 6.0) * 7.0e8) as u32;
-                out.push((
-                    queue.get(firm as usize).copied().unwrap_or(u32::MAX),
-                    firm,
-                    key,
-                    ci as u32,
-                ));
+                draws.push((region, u, key));
             }
-            out.into_iter()
+            draws.into_iter().filter_map(move |(region, u, key)| {
+                let k = cumulative[region].draw(u)?;
+                let (firm, rank) = by_region[region][k];
+                Some((rank, firm, key, ci as u32))
+            })
         })
         .collect();
     apps.par_sort_unstable();
-    let mut hired = vec![false; model.citizens.len()];
+    // Greedy, in queue order: a bit per citizen keeps the "already hired"
+    // test in cache at any population size.
+    let mut hired = vec![0u64; model.citizens.len().div_ceil(64)];
     let mut hires = Vec::new();
     let mut open = vacancies;
     for (_, firm, _, ci) in apps {
         let (f, c) = (firm as usize, ci as usize);
-        if open[f] > 0 && !hired[c] {
+        let bit = 1u64 << (c % 64);
+        if open[f] > 0 && hired[c / 64] & bit == 0 {
             open[f] -= 1;
-            hired[c] = true;
-            hires.push((c, f));
+            hired[c / 64] |= bit;
+            hires.push((ci, firm));
         }
     }
+    // Each citizen is hired at most once: in citizen order, the hires are
+    // applied in parallel over ranges of citizens.
+    hires.par_sort_unstable();
     let commute = model.scenario.labour.commute_km;
-    for &(c, f) in &hires {
-        let firm = &model.firms[f];
-        let (id, sector, region, pos) = (firm.id, firm.sector, firm.region, (firm.x, firm.y));
-        let home = &model.territory.regions[model.citizens[c].region as usize];
-        let moves = distance((home.x as f32, home.y as f32), pos) > commute;
-        let cit = &mut model.citizens[c];
-        cit.employer = id;
-        cit.last_sector = sector;
-        if moves && cit.region != region {
-            cit.region = region;
-            tally.migrations += 1;
-        }
-    }
-    hires.len() as u32
+    let n_hires = hires.len();
+    let firms = &model.firms;
+    let regions = &model.territory.regions;
+    let ranges = par::key_ranges(model.citizens.len(), par::parts());
+    let migrations: u32 = par::split_by(&mut model.citizens, &ranges)
+        .into_par_iter()
+        .zip(ranges.par_iter())
+        .map(|(citizens, &(lo, hi))| {
+            let a = hires.partition_point(|h| (h.0 as usize) < lo);
+            let b = hires.partition_point(|h| (h.0 as usize) < hi);
+            let mut moved = 0;
+            for &(c, f) in &hires[a..b] {
+                let firm = &firms[f as usize];
+                let cit = &mut citizens[c as usize - lo];
+                let home = &regions[cit.region as usize];
+                let moves = distance((home.x as f32, home.y as f32), (firm.x, firm.y)) > commute;
+                cit.employer = firm.id;
+                cit.last_sector = firm.sector;
+                if moves && cit.region != firm.region {
+                    cit.region = firm.region;
+                    moved += 1;
+                }
+            }
+            moved
+        })
+        .sum();
+    tally.migrations += migrations;
+    n_hires as u32
 }
 
 /// Close at once the firms a shock marked as closing: their employees lose
