@@ -180,6 +180,14 @@ impl Adjacency {
         }
     }
 
+    /// Start loading the row bounds of firm `i` (see [`par::prefetch`]).
+    #[inline]
+    pub fn prefetch_row(&self, i: usize) {
+        if let Some(o) = self.offsets.get(i) {
+            par::prefetch(o);
+        }
+    }
+
     /// Number of partners of firm `i`.
     pub fn degree(&self, i: usize) -> usize {
         self.row(i).len()
@@ -276,6 +284,20 @@ fn pair_probability(
     let o = k.organised(belonging, similarity(&fi.knowledge, &fj.knowledge));
     let c = m.sectors.complementarity[fi.sector as usize][fj.sector as usize];
     k.tie_probability(g, o, c)
+}
+
+/// Firms whose partner searches one thread interleaves.
+const INTERLEAVE: usize = 16;
+
+/// A firm's partner search in progress.
+struct Search {
+    i: usize,
+    rng: crate::rng::Stream,
+    /// Candidate draws left.
+    left: u64,
+    out: Vec<Proposal>,
+    /// Drawn candidate (not yet a partner) whose data are being fetched.
+    pending: Option<(usize, Origin, Relation)>,
 }
 
 /// Maximum number of partners of a firm.
@@ -594,54 +616,103 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     let lev = &ctx.levers;
     let seek_research = 1.0 - (1.0 - lev.open_innovation).powf(ctx.dt);
     let drop_research = 1.0 - (1.0 - m.scenario.institutions.research_link_decay).powf(ctx.dt);
-    let searches: Vec<(Vec<Proposal>, u32)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let f = &m.firms[i];
-            let mut rng = m
-                .streams
-                .rng(Purpose::PartnerSearch, ctx.step, u64::from(f.id));
-            let size = (1.0 + f64::from(f.employees).ln_1p()) / (1.0 + 10f64.ln_1p());
-            let mean = lev.cooperation_propensity * size * ctx.dt;
-            let draws = if mean > 0.0 {
-                Poisson::new(mean)
-                    .map(|p| p.sample(&mut rng) as u64)
-                    .unwrap_or(0)
-            } else {
-                0
+    // Each thread interleaves the searches of `INTERLEAVE` consecutive
+    // firms: a candidate's data are prefetched when it is drawn and read
+    // when its turn comes round again, so the cache misses of several
+    // candidates overlap instead of stalling one after the other. Each
+    // firm still draws from its own stream in the same order as alone.
+    let advance = |s: &mut Search| {
+        s.pending = None;
+        while s.left > 0 {
+            s.left -= 1;
+            let Some((j, origin, relation)) = candidate(
+                m,
+                &space,
+                s.i,
+                c.network_share,
+                lev.business_ecosystems,
+                &mut s.rng,
+            ) else {
+                continue;
             };
-            let mut out = Vec::new();
-            for _ in 0..draws {
-                let Some((j, origin, relation)) = candidate(
-                    m,
-                    &space,
-                    i,
-                    c.network_share,
-                    lev.business_ecosystems,
-                    &mut rng,
-                ) else {
-                    continue;
-                };
-                if m.network.adjacency.linked(i, j) {
-                    continue;
+            if m.network.adjacency.linked(s.i, j) {
+                continue;
+            }
+            par::prefetch(&near[j]);
+            m.network.adjacency.prefetch_row(j);
+            s.pending = Some((j, origin, relation));
+            return;
+        }
+    };
+    let start = |i: usize| {
+        let f = &m.firms[i];
+        let mut rng = m
+            .streams
+            .rng(Purpose::PartnerSearch, ctx.step, u64::from(f.id));
+        let size = (1.0 + f64::from(f.employees).ln_1p()) / (1.0 + 10f64.ln_1p());
+        let mean = lev.cooperation_propensity * size * ctx.dt;
+        let left = if mean > 0.0 {
+            Poisson::new(mean)
+                .map(|p| p.sample(&mut rng) as u64)
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let mut s = Search {
+            i,
+            rng,
+            left,
+            out: Vec::new(),
+            pending: None,
+        };
+        advance(&mut s);
+        s
+    };
+    let evaluate = |s: &mut Search| {
+        if let Some((j, origin, relation)) = s.pending {
+            let i = s.i;
+            let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, false);
+            if s.rng.random::<f64>() < p {
+                s.out.push(proposal(i, j, origin, &mut s.rng));
+            }
+        }
+    };
+    let finish = |mut s: Search| {
+        let f = &m.firms[s.i];
+        let rng = &mut s.rng;
+        let research = if f.research != NONE {
+            if rng.random::<f64>() < drop_research {
+                NONE
+            } else {
+                f.research
+            }
+        } else if rng.random::<f64>() < seek_research {
+            research_candidate(m, ctx, &space, s.i, rng).unwrap_or(NONE)
+        } else {
+            NONE
+        };
+        (s.out, research)
+    };
+    let searches: Vec<(Vec<Proposal>, u32)> = (0..n.div_ceil(INTERLEAVE))
+        .into_par_iter()
+        .flat_map_iter(|b| {
+            let mut batch: Vec<Search> = (b * INTERLEAVE..((b + 1) * INTERLEAVE).min(n))
+                .map(start)
+                .collect();
+            loop {
+                let mut active = false;
+                for s in &mut batch {
+                    if s.pending.is_some() {
+                        evaluate(s);
+                        advance(s);
+                        active |= s.pending.is_some();
+                    }
                 }
-                let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, false);
-                if rng.random::<f64>() < p {
-                    out.push(proposal(i, j, origin, &mut rng));
+                if !active {
+                    break;
                 }
             }
-            let research = if f.research != NONE {
-                if rng.random::<f64>() < drop_research {
-                    NONE
-                } else {
-                    f.research
-                }
-            } else if rng.random::<f64>() < seek_research {
-                research_candidate(m, ctx, &space, i, &mut rng).unwrap_or(NONE)
-            } else {
-                NONE
-            };
-            (out, research)
+            batch.into_iter().map(finish)
         })
         .collect();
     let mut proposals = Vec::new();
