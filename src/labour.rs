@@ -169,16 +169,21 @@ pub fn labour_market(
         }
     }
     let mut founders: Vec<(u32, usize)> = Vec::new();
+    let mut separated: Vec<(u32, u8)> = Vec::new();
     for (i, (_, gone, found)) in turnover.into_iter().enumerate() {
         let sector = model.firms[i].sector;
-        for c in gone {
-            let cit = &mut model.citizens[c as usize];
-            cit.employer = NONE;
-            cit.last_sector = sector;
-            tally.separations += 1;
-        }
+        separated.extend(gone.into_iter().map(|c| (c, sector)));
         founders.extend(found.into_iter().map(|c| (c, i)));
     }
+    tally.separations += separated.len() as u32;
+    // A citizen has one employer, so appears at most once: applied in
+    // citizen order, in parallel over ranges of citizens.
+    separated.par_sort_unstable();
+    for_each_in_ranges(&mut model.citizens, &separated, |cit, &(_, sector)| {
+        cit.employer = NONE;
+        cit.last_sector = sector;
+        0
+    });
 
     clock.lap(&mut model.timings.firm_demography);
 
@@ -590,31 +595,45 @@ fn matching(
     let n_hires = hires.len();
     let firms = &model.firms;
     let regions = &model.territory.regions;
-    let ranges = par::key_ranges(model.citizens.len(), par::parts());
-    let migrations: u32 = par::split_by(&mut model.citizens, &ranges)
+    let migrations = for_each_in_ranges(&mut model.citizens, &hires, |cit, &(_, f)| {
+        let firm = &firms[f as usize];
+        let home = &regions[cit.region as usize];
+        let moves = distance((home.x as f32, home.y as f32), (firm.x, firm.y)) > commute;
+        cit.employer = firm.id;
+        cit.last_sector = firm.sector;
+        if moves && cit.region != firm.region {
+            cit.region = firm.region;
+            1
+        } else {
+            0
+        }
+    });
+    tally.migrations += migrations;
+    n_hires as u32
+}
+
+/// Apply `update` to the citizen of each item (`.0` a citizen index; items
+/// sorted by it, each citizen at most once), in parallel over ranges of
+/// citizens; returns the sum of what `update` returns (an integer count,
+/// so the sum does not depend on the split).
+fn for_each_in_ranges<T: Sync>(
+    citizens: &mut [Citizen],
+    items: &[(u32, T)],
+    update: impl Fn(&mut Citizen, &(u32, T)) -> u32 + Sync,
+) -> u32 {
+    let ranges = par::key_ranges(citizens.len(), par::parts());
+    par::split_by(citizens, &ranges)
         .into_par_iter()
         .zip(ranges.par_iter())
         .map(|(citizens, &(lo, hi))| {
-            let a = hires.partition_point(|h| (h.0 as usize) < lo);
-            let b = hires.partition_point(|h| (h.0 as usize) < hi);
-            let mut moved = 0;
-            for &(c, f) in &hires[a..b] {
-                let firm = &firms[f as usize];
-                let cit = &mut citizens[c as usize - lo];
-                let home = &regions[cit.region as usize];
-                let moves = distance((home.x as f32, home.y as f32), (firm.x, firm.y)) > commute;
-                cit.employer = firm.id;
-                cit.last_sector = firm.sector;
-                if moves && cit.region != firm.region {
-                    cit.region = firm.region;
-                    moved += 1;
-                }
-            }
-            moved
+            let a = items.partition_point(|h| (h.0 as usize) < lo);
+            let b = items.partition_point(|h| (h.0 as usize) < hi);
+            items[a..b]
+                .iter()
+                .map(|item| update(&mut citizens[item.0 as usize - lo], item))
+                .sum::<u32>()
         })
-        .sum();
-    tally.migrations += migrations;
-    n_hires as u32
+        .sum()
 }
 
 /// Close at once the firms a shock marked as closing: their employees lose
