@@ -545,9 +545,13 @@ fn execute(command: Command) -> Result<(), Failure> {
             proxima::output::check_replaceable(&out, force).map_err(Failure::Input)?;
             check_memory(&resolved, force)?;
             let threads = count_option("threads", threads)?;
-            let pool = rayon::ThreadPoolBuilder::new()
+            // The global pool, driven from this thread (not `install`): the
+            // model's serial code and its large per-step buffers then live on
+            // the main thread, whose allocator heap keeps freed memory (see
+            // `keep_freed_memory`); a worker's heap returns it to the system.
+            rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
-                .build()
+                .build_global()
                 .map_err(|e| Failure::Run(proxima::Error::Internal(format!("thread pool: {e}"))))?;
             let cancel = Arc::new(AtomicBool::new(false));
             let flag = Arc::clone(&cancel);
@@ -572,7 +576,7 @@ fn execute(command: Command) -> Result<(), Failure> {
                 threads,
                 overrides: set,
             };
-            let result = pool.install(|| run_to_folder(&resolved, &opts, &mut progress, &cancel));
+            let result = run_to_folder(&resolved, &opts, &mut progress, &cancel);
             if let Some(b) = &progress.0 {
                 b.finish_and_clear();
             }
