@@ -296,8 +296,8 @@ struct Search {
     /// Candidate draws left.
     left: u64,
     out: Vec<Proposal>,
-    /// Drawn candidate (not yet a partner) whose data are being fetched.
-    pending: Option<(usize, Origin, Relation)>,
+    /// Drawn candidate whose data are being fetched.
+    pending: Option<Candidate>,
 }
 
 /// Maximum number of partners of a firm.
@@ -414,8 +414,18 @@ fn pick<R: rand::Rng + ?Sized>(v: &[u32], rng: &mut R) -> Option<usize> {
     }
 }
 
-/// Draw one candidate partner of firm `i`, with the origin of the draw and
-/// whether the pair is known to share a partner.
+/// A drawn candidate partner.
+#[derive(Debug, Clone, Copy)]
+enum Candidate {
+    /// Firm `j`, with the origin of the draw and whether the pair is known
+    /// to share a partner.
+    Found(usize, Origin, Relation),
+    /// A spatial draw: the firm at this position of the regions' member
+    /// list (read once it has been fetched), unrelated, if not `i` itself.
+    Slot(usize),
+}
+
+/// Draw one candidate partner of firm `i`.
 fn candidate<R: rand::Rng + ?Sized>(
     m: &Model,
     space: &SearchSpace,
@@ -423,7 +433,7 @@ fn candidate<R: rand::Rng + ?Sized>(
     network_share: f64,
     ecosystems: f64,
     rng: &mut R,
-) -> Option<(usize, Origin, Relation)> {
+) -> Option<Candidate> {
     let f = &m.firms[i];
     let n_regions = m.territory.len();
     if ecosystems > 0.0 && rng.random::<f64>() < ecosystems {
@@ -431,7 +441,7 @@ fn candidate<R: rand::Rng + ?Sized>(
         if let Some(j) = pick(centres, rng)
             && j != i
         {
-            return Some((j, Origin::Ecosystem, Relation::Unknown));
+            return Some(Candidate::Found(j, Origin::Ecosystem, Relation::Unknown));
         }
     }
     if rng.random::<f64>() < network_share {
@@ -463,15 +473,27 @@ fn candidate<R: rand::Rng + ?Sized>(
                     let adj = &m.network.adjacency;
                     let j1 = adj.random_partner(i, rng)?;
                     let j = adj.random_partner(j1, rng)?;
-                    (j != i).then_some((j, Origin::PartnerOfPartner, Relation::CommonPartner))
+                    (j != i).then_some(Candidate::Found(
+                        j,
+                        Origin::PartnerOfPartner,
+                        Relation::CommonPartner,
+                    ))
                 }
                 Some(Origin::ClusterCoMember) => {
                     let j = pick(space.cluster_members.of(cluster_pos?), rng)?;
-                    (j != i).then_some((j, Origin::ClusterCoMember, Relation::Unknown))
+                    (j != i).then_some(Candidate::Found(
+                        j,
+                        Origin::ClusterCoMember,
+                        Relation::Unknown,
+                    ))
                 }
                 Some(Origin::GroupCoMember) => {
                     let j = pick(space.group_members.of(f.group as usize), rng)?;
-                    (j != i).then_some((j, Origin::GroupCoMember, Relation::Unknown))
+                    (j != i).then_some(Candidate::Found(
+                        j,
+                        Origin::GroupCoMember,
+                        Relation::Unknown,
+                    ))
                 }
                 _ => None,
             };
@@ -480,8 +502,13 @@ fn candidate<R: rand::Rng + ?Sized>(
     let r = f.region as usize;
     let row = &space.region_kernel[r * n_regions..(r + 1) * n_regions];
     let region = draw_cumulative(row, rng.random())?;
-    let j = pick(space.by_region.of(region), rng)?;
-    (j != i).then_some((j, Origin::Spatial, Relation::Unknown))
+    let span = space.by_region.span(region);
+    if span.is_empty() {
+        return None;
+    }
+    Some(Candidate::Slot(
+        span.start + rng.random_range(0..span.len()),
+    ))
 }
 
 /// Events of the step: each cluster organisation's events and the national
@@ -625,23 +652,28 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         s.pending = None;
         while s.left > 0 {
             s.left -= 1;
-            let Some((j, origin, relation)) = candidate(
+            match candidate(
                 m,
                 &space,
                 s.i,
                 c.network_share,
                 lev.business_ecosystems,
                 &mut s.rng,
-            ) else {
-                continue;
-            };
-            if m.network.adjacency.linked(s.i, j) {
-                continue;
+            ) {
+                None => {}
+                Some(Candidate::Found(j, ..)) if m.network.adjacency.linked(s.i, j) => {}
+                Some(found @ Candidate::Found(j, ..)) => {
+                    par::prefetch(&near[j]);
+                    m.network.adjacency.prefetch_row(j);
+                    s.pending = Some(found);
+                    return;
+                }
+                Some(slot @ Candidate::Slot(k)) => {
+                    par::prefetch(&space.by_region.members[k]);
+                    s.pending = Some(slot);
+                    return;
+                }
             }
-            par::prefetch(&near[j]);
-            m.network.adjacency.prefetch_row(j);
-            s.pending = Some((j, origin, relation));
-            return;
         }
     };
     let start = |i: usize| {
@@ -668,14 +700,28 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         advance(&mut s);
         s
     };
-    let evaluate = |s: &mut Search| {
-        if let Some((j, origin, relation)) = s.pending {
+    // One stage of a search: read a fetched slot (then fetch the firm's
+    // data), or decide on a fetched candidate (then draw the next).
+    let turn = |s: &mut Search| match s.pending {
+        Some(Candidate::Slot(k)) => {
+            let j = space.by_region.members[k] as usize;
+            if j == s.i || m.network.adjacency.linked(s.i, j) {
+                advance(s);
+            } else {
+                par::prefetch(&near[j]);
+                m.network.adjacency.prefetch_row(j);
+                s.pending = Some(Candidate::Found(j, Origin::Spatial, Relation::Unknown));
+            }
+        }
+        Some(Candidate::Found(j, origin, relation)) => {
             let i = s.i;
             let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, false);
             if s.rng.random::<f64>() < p {
                 s.out.push(proposal(i, j, origin, &mut s.rng));
             }
+            advance(s);
         }
+        None => {}
     };
     let finish = |mut s: Search| {
         let f = &m.firms[s.i];
@@ -703,8 +749,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                 let mut active = false;
                 for s in &mut batch {
                     if s.pending.is_some() {
-                        evaluate(s);
-                        advance(s);
+                        turn(s);
                         active |= s.pending.is_some();
                     }
                 }

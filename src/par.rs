@@ -104,6 +104,15 @@ impl Groups {
         }
     }
 
+    /// Positions in `members` of the items of key `k`.
+    #[inline]
+    pub fn span(&self, k: usize) -> std::ops::Range<usize> {
+        match (self.offsets.get(k), self.offsets.get(k + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        }
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
