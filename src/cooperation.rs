@@ -300,6 +300,38 @@ struct Search {
     pending: Option<Candidate>,
 }
 
+/// A firm's meetings at the events it attends, in progress.
+struct Meeting<'a> {
+    i: usize,
+    rng: crate::rng::Stream,
+    /// The firm's (firm, event) attendances.
+    group: &'a [(u32, u32)],
+    /// Position in `group` of the current event.
+    event: usize,
+    /// Meetings left at the current event.
+    left: u64,
+    out: Vec<Proposal>,
+    /// Firm met, whose data are being fetched.
+    pending: Option<usize>,
+}
+
+/// Give each item of `batch` turns in order, round after round, while any
+/// is `active`.
+fn round_robin<S>(batch: &mut [S], active: impl Fn(&S) -> bool, turn: impl Fn(&mut S)) {
+    loop {
+        let mut any = false;
+        for s in batch.iter_mut() {
+            if active(s) {
+                turn(s);
+                any |= active(s);
+            }
+        }
+        if !any {
+            break;
+        }
+    }
+}
+
 /// Maximum number of partners of a firm.
 fn capacity(m: &Model, employees: u32) -> usize {
     let c = &m.scenario.cooperation;
@@ -745,18 +777,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             let mut batch: Vec<Search> = (b * INTERLEAVE..((b + 1) * INTERLEAVE).min(n))
                 .map(start)
                 .collect();
-            loop {
-                let mut active = false;
-                for s in &mut batch {
-                    if s.pending.is_some() {
-                        turn(s);
-                        active |= s.pending.is_some();
-                    }
-                }
-                if !active {
-                    break;
-                }
-            }
+            round_robin(&mut batch, |s| s.pending.is_some(), turn);
             batch.into_iter().map(finish)
         })
         .collect();
@@ -783,40 +804,80 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         .collect();
     // (firm, event) pairs are unique: the parallel sort gives the same order.
     attendance.par_sort_unstable();
-    let meetings: Vec<Proposal> = attendance
-        .chunk_by(|a, b| a.0 == b.0)
-        .collect::<Vec<_>>()
-        .par_iter()
-        .flat_map_iter(|group| {
-            let i = group[0].0 as usize;
-            let mut rng = m
-                .streams
-                .rng(Purpose::EventMeetings, ctx.step, u64::from(m.firms[i].id));
-            let mut out = Vec::new();
-            for &(_, e) in group.iter() {
-                let att = &events[e as usize];
-                for _ in 0..c.event_meetings {
-                    let Some(j) = pick(att, &mut rng) else {
-                        continue;
+    // Interleaved as the searches are: a met firm's data are prefetched
+    // when it is drawn and used on the attendee's next turn.
+    let per_event = c.event_meetings.max(0) as u64;
+    let meet = |s: &mut Meeting| {
+        s.pending = None;
+        loop {
+            if s.left == 0 {
+                if s.event + 1 >= s.group.len() {
+                    return;
+                }
+                s.event += 1;
+                s.left = per_event;
+                continue;
+            }
+            s.left -= 1;
+            let att = &events[s.group[s.event].1 as usize];
+            let Some(j) = pick(att, &mut s.rng) else {
+                continue;
+            };
+            if j == s.i || m.network.adjacency.linked(s.i, j) {
+                continue;
+            }
+            par::prefetch(&near[j]);
+            m.network.adjacency.prefetch_row(j);
+            s.pending = Some(j);
+            return;
+        }
+    };
+    let groups: Vec<&[(u32, u32)]> = attendance.chunk_by(|a, b| a.0 == b.0).collect();
+    let meetings: Vec<Proposal> = groups
+        .par_chunks(INTERLEAVE)
+        .flat_map_iter(|chunk| {
+            let mut batch: Vec<Meeting> = chunk
+                .iter()
+                .map(|&group| {
+                    let i = group[0].0 as usize;
+                    let rng =
+                        m.streams
+                            .rng(Purpose::EventMeetings, ctx.step, u64::from(m.firms[i].id));
+                    let mut s = Meeting {
+                        i,
+                        rng,
+                        group,
+                        event: 0,
+                        left: per_event,
+                        out: Vec::new(),
+                        pending: None,
                     };
-                    if j == i || m.network.adjacency.linked(i, j) {
-                        continue;
-                    }
-                    if rng.random::<f64>()
-                        < pair_probability(
+                    meet(&mut s);
+                    s
+                })
+                .collect();
+            round_robin(
+                &mut batch,
+                |s| s.pending.is_some(),
+                |s| {
+                    if let Some(j) = s.pending {
+                        let i = s.i;
+                        let p = pair_probability(
                             m,
                             ctx,
                             (i, &near[i]),
                             (j, &near[j]),
                             Relation::Unknown,
                             true,
-                        )
-                    {
-                        out.push(proposal(i, j, Origin::Event, &mut rng));
+                        );
+                        if s.rng.random::<f64>() < p {
+                            s.out.push(proposal(i, j, Origin::Event, &mut s.rng));
+                        }
+                        meet(s);
                     }
-                }
-            }
-            out
+                },
+            );
+            batch.into_iter().flat_map(|s| s.out)
         })
         .collect();
     proposals.extend(meetings);
