@@ -31,39 +31,62 @@ fn employer_keys(m: &Model) -> Vec<u32> {
 }
 
 /// Recount employees and their mean skill for every firm from the citizens.
-/// Each firm's skills are summed in citizen order, as a sequential loop
-/// would, whatever the number of threads.
 pub fn refresh_workforce(model: &mut Model) {
-    let n = model.firms.len();
     let keys = employer_keys(model);
+    recount(model, &keys, true);
+}
+
+/// Recount the employees of every firm from each citizen's employer index
+/// `keys` (and, with `skills`, their mean skill; otherwise it is left as
+/// it was). Each firm's skills are summed in citizen order, as a
+/// sequential loop would, whatever the number of threads.
+fn recount(model: &mut Model, keys: &[u32], skills: bool) {
+    let n = model.firms.len();
     let ranges = par::key_ranges(n, par::parts());
     let mut count = vec![0u32; n];
-    let mut skill = vec![0f64; n];
+    let mut skill = vec![0f64; if skills { n } else { 0 }];
     let citizens = &model.citizens;
-    par::split_by(&mut count, &ranges)
-        .into_par_iter()
-        .zip(par::split_by(&mut skill, &ranges))
-        .zip(ranges.par_iter())
-        .for_each(|((count, skill), &(lo, hi))| {
-            for (&k, c) in keys.iter().zip(citizens) {
-                let k = k as usize;
-                if k >= lo && k < hi {
-                    count[k - lo] += 1;
-                    skill[k - lo] += f64::from(c.skill);
+    if skills {
+        par::split_by(&mut count, &ranges)
+            .into_par_iter()
+            .zip(par::split_by(&mut skill, &ranges))
+            .zip(ranges.par_iter())
+            .for_each(|((count, skill), &(lo, hi))| {
+                for (&k, c) in keys.iter().zip(citizens) {
+                    let k = k as usize;
+                    if k >= lo && k < hi {
+                        count[k - lo] += 1;
+                        skill[k - lo] += f64::from(c.skill);
+                    }
                 }
-            }
-        });
+            });
+    } else {
+        par::split_by(&mut count, &ranges)
+            .into_par_iter()
+            .zip(ranges.par_iter())
+            .for_each(|(count, &(lo, hi))| {
+                for &k in keys {
+                    let k = k as usize;
+                    if k >= lo && k < hi {
+                        count[k - lo] += 1;
+                    }
+                }
+            });
+    }
     model
         .firms
         .par_iter_mut()
-        .zip(count.par_iter().zip(skill.par_iter()))
-        .for_each(|(f, (&count, &skill))| {
+        .zip(count.par_iter())
+        .enumerate()
+        .for_each(|(i, (f, &count))| {
             f.employees = count;
-            f.mean_skill = if count > 0 {
-                (skill / f64::from(count)) as f32
-            } else {
-                0.0
-            };
+            if skills {
+                f.mean_skill = if count > 0 {
+                    (skill[i] / f64::from(count)) as f32
+                } else {
+                    0.0
+                };
+            }
         });
 }
 
@@ -85,7 +108,11 @@ pub fn labour_market(
     let relocation = demography::relocation_weights(market);
     let m: &Model = model;
     // Citizens of each firm (by index), in citizen order.
-    let work = par::Groups::build(&employer_keys(m), n);
+    // Each citizen's employer index, kept up to date through the phase
+    // (separations, retirements, founders, hires) so that the recounts and
+    // the compaction need no lookups of employer ids.
+    let mut keys = employer_keys(m);
+    let work = par::Groups::build(&keys, n);
     let sp_rate = m.scenario.firms.spinoff_rate;
     let turnover: Vec<(Fate, Vec<u32>, Vec<u32>)> = (0..n)
         .into_par_iter()
@@ -179,11 +206,17 @@ pub fn labour_market(
     // A citizen has one employer, so appears at most once: applied in
     // citizen order, in parallel over ranges of citizens.
     separated.par_sort_unstable();
-    for_each_in_ranges(&mut model.citizens, &separated, |cit, &(_, sector)| {
-        cit.employer = NONE;
-        cit.last_sector = sector;
-        0
-    });
+    for_each_in_ranges(
+        &mut model.citizens,
+        &mut keys,
+        &separated,
+        |cit, key, &(_, sector)| {
+            cit.employer = NONE;
+            *key = NONE;
+            cit.last_sector = sector;
+            0
+        },
+    );
 
     clock.lap(&mut model.timings.firm_demography);
 
@@ -238,10 +271,12 @@ pub fn labour_market(
     let own_sector = m.scenario.firms.startup_own_sector;
     let initial_concern = m.scenario.citizens.initial_concern;
     let flair = |s: f64| 1.0 + lp.entrepreneurial_skill_effect * (s - 0.5);
+    let firms = &m.firms;
     let blocks: Vec<(u32, Vec<(u32, u8)>)> = citizens
         .par_chunks_mut(SCREEN_BLOCK)
+        .zip(keys.par_chunks_mut(SCREEN_BLOCK))
         .enumerate()
-        .map(|(b, chunk)| {
+        .map(|(b, (chunk, chunk_keys))| {
             let screen = m
                 .streams
                 .screening(Purpose::StartupScreen, ctx.step, b as u64);
@@ -250,7 +285,7 @@ pub fn labour_market(
                 .screening(Purpose::ParticipationScreen, ctx.step, b as u64);
             let mut retired_here = 0;
             let mut starts = Vec::new();
-            for (k, c) in chunk.iter_mut().enumerate() {
+            for (k, (c, key)) in chunk.iter_mut().zip(chunk_keys.iter_mut()).enumerate() {
                 let ci = b * SCREEN_BLOCK + k;
                 let mut retired = false;
                 if new_year && year - i64::from(c.born) >= pp.retirement_age {
@@ -264,6 +299,7 @@ pub fn labour_market(
                         initial_concern,
                         rng.random(),
                     );
+                    *key = NONE;
                     retired = true;
                     retired_here += 1;
                 }
@@ -291,13 +327,12 @@ pub fn labour_market(
                     1.0
                 };
                 let support = support[r] * boost;
-                let (p_start, known) = if c.employed() {
+                // The sector a founder knows: their employer's (looked up
+                // only for the few who start a firm), else their last one.
+                let employer = *key;
+                let (p_start, known) = if employer != NONE {
                     c.skill = (s + learn * (1.0 - s)) as f32;
-                    let known = m
-                        .index(c.employer)
-                        .map(|i| m.firms[i].sector)
-                        .unwrap_or(c.last_sector);
-                    (p_opportunity * support * flair(s), known)
+                    (p_opportunity * support * flair(s), None)
                 } else {
                     let mut skill = s - forget * s;
                     if has_research[r] {
@@ -310,10 +345,11 @@ pub fn labour_market(
                         } else {
                             p_necessity * support * flair(s)
                         },
-                        c.last_sector,
+                        Some(c.last_sector),
                     )
                 };
                 if screen[k] < p_start {
+                    let known = known.unwrap_or_else(|| firms[employer as usize].sector);
                     let mut rng = m.streams.rng(Purpose::Startup, ctx.step, ci as u64);
                     starts.push((
                         ci as u32,
@@ -446,19 +482,21 @@ pub fn labour_market(
             )
         });
         model.citizens.par_extend(entrants);
+        keys.resize(model.citizens.len(), NONE);
         tally.entrants = tally.retirements + extra as u32;
     }
 
     clock.lap(&mut model.timings.citizens);
 
     // Founders work in their firms; the new firms join the population.
-    for (f, c) in &created {
+    let mut targets = market.targets.clone();
+    let first_new = targets.len();
+    for (k, (f, c)) in created.iter().enumerate() {
         let cit = &mut model.citizens[*c as usize];
         cit.employer = f.id;
         cit.last_sector = f.sector;
+        keys[*c as usize] = (first_new + k) as u32;
     }
-    let mut targets = market.targets.clone();
-    let first_new = targets.len();
     for (f, _) in created {
         model.index_of.push(model.firms.len() as u32);
         model.firms.push(f);
@@ -469,20 +507,28 @@ pub fn labour_market(
         targets[first_new + k] = size;
     }
 
-    // 5. Matching job seekers and vacancies.
-    refresh_workforce(model);
+    // 5. Matching job seekers and vacancies (mean skills are recounted
+    //    after it, before anything reads them).
+    recount(model, &keys, false);
     clock.lap(&mut model.timings.firm_demography);
     for (i, d) in dead.iter().enumerate() {
         if *d {
             targets[i] = 0;
         }
     }
-    let hires = matching(model, ctx, &targets, &market.hiring_priority, tally);
+    let hires = matching(
+        model,
+        &mut keys,
+        ctx,
+        &targets,
+        &market.hiring_priority,
+        tally,
+    );
     tally.hires = hires;
     clock.lap(&mut model.timings.labour_market);
 
     // 6. Remove firms that exited or have no one left.
-    refresh_workforce(model);
+    recount(model, &keys, true);
     let emptied: u32 = model
         .firms
         .par_iter()
@@ -494,7 +540,7 @@ pub fn labour_market(
         })
         .sum();
     tally.exits_shrunk += emptied;
-    compact(model, &dead);
+    compact(model, &dead, &keys);
     clock.lap(&mut model.timings.firm_demography);
     Ok(())
 }
@@ -502,6 +548,7 @@ pub fn labour_market(
 /// Match job seekers with vacancies; returns the number of hires.
 fn matching(
     model: &mut Model,
+    keys: &mut [u32],
     ctx: &StepContext,
     targets: &[u32],
     queue: &[u32],
@@ -595,11 +642,12 @@ fn matching(
     let n_hires = hires.len();
     let firms = &model.firms;
     let regions = &model.territory.regions;
-    let migrations = for_each_in_ranges(&mut model.citizens, &hires, |cit, &(_, f)| {
+    let migrations = for_each_in_ranges(&mut model.citizens, keys, &hires, |cit, key, &(_, f)| {
         let firm = &firms[f as usize];
         let home = &regions[cit.region as usize];
         let moves = distance((home.x as f32, home.y as f32), (firm.x, firm.y)) > commute;
         cit.employer = firm.id;
+        *key = f;
         cit.last_sector = firm.sector;
         if moves && cit.region != firm.region {
             cit.region = firm.region;
@@ -612,25 +660,30 @@ fn matching(
     n_hires as u32
 }
 
-/// Apply `update` to the citizen of each item (`.0` a citizen index; items
-/// sorted by it, each citizen at most once), in parallel over ranges of
-/// citizens; returns the sum of what `update` returns (an integer count,
-/// so the sum does not depend on the split).
+/// Apply `update` to the citizen and employer key of each item (`.0` a
+/// citizen index; items sorted by it, each citizen at most once), in
+/// parallel over ranges of citizens; returns the sum of what `update`
+/// returns (an integer count, so the sum does not depend on the split).
 fn for_each_in_ranges<T: Sync>(
     citizens: &mut [Citizen],
+    keys: &mut [u32],
     items: &[(u32, T)],
-    update: impl Fn(&mut Citizen, &(u32, T)) -> u32 + Sync,
+    update: impl Fn(&mut Citizen, &mut u32, &(u32, T)) -> u32 + Sync,
 ) -> u32 {
     let ranges = par::key_ranges(citizens.len(), par::parts());
     par::split_by(citizens, &ranges)
         .into_par_iter()
+        .zip(par::split_by(keys, &ranges))
         .zip(ranges.par_iter())
-        .map(|(citizens, &(lo, hi))| {
+        .map(|((citizens, keys), &(lo, hi))| {
             let a = items.partition_point(|h| (h.0 as usize) < lo);
             let b = items.partition_point(|h| (h.0 as usize) < hi);
             items[a..b]
                 .iter()
-                .map(|item| update(&mut citizens[item.0 as usize - lo], item))
+                .map(|item| {
+                    let c = item.0 as usize - lo;
+                    update(&mut citizens[c], &mut keys[c], item)
+                })
                 .sum::<u32>()
         })
         .sum()
@@ -655,12 +708,14 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
         }
     }
     tally.exits_shock += n as u32;
-    compact(model, &dead);
+    let keys = employer_keys(model);
+    compact(model, &dead, &keys);
     refresh_workforce(model);
 }
 
-/// Remove dead firms, keeping ids sorted, and drop their ties.
-fn compact(model: &mut Model, dead: &[bool]) {
+/// Remove dead firms, keeping ids sorted, and drop their ties; `keys` is
+/// each citizen's employer index before the removal.
+fn compact(model: &mut Model, dead: &[bool], keys: &[u32]) {
     // Firms are sorted by id: the index updates run in id order.
     let mut next = 0u32;
     for (f, d) in model.firms.iter().zip(dead) {
@@ -680,12 +735,15 @@ fn compact(model: &mut Model, dead: &[bool]) {
         k += 1;
         keep
     });
-    let index_of = &model.index_of;
-    model.citizens.par_iter_mut().for_each(|c| {
-        if c.employer != NONE && index_of[c.employer as usize] == NONE {
-            c.employer = NONE;
-        }
-    });
+    model
+        .citizens
+        .par_iter_mut()
+        .zip(keys.par_iter())
+        .for_each(|(c, &k)| {
+            if k != NONE && dead[k as usize] {
+                c.employer = NONE;
+            }
+        });
     let n = model.firms.len();
     model.network.refresh(&model.index_of, n);
 }
