@@ -8,9 +8,11 @@
 //! force at 1.576 × its start. Measured peaks (`/usr/bin/time -v`, see
 //! docs/PERFORMANCE.md) give, per agent at the start of a 1950–2025 run:
 //!
-//! peak ≈ 20 MiB + 1 800 B × firms + 76 B × citizens
+//! peak ≈ 20 MiB + 2 200 B × firms + 90 B × citizens
 //!
-//! which is 0–30 % above the measured peaks of 20 000 to 1 000 000 firms.
+//! which is 5–21 % above the measured peaks of 20 000 to 1 000 000 firms
+//! (the command line keeps freed memory in the process between steps,
+//! which costs 15–25 % of peak memory and saves refaulting it).
 //! The number of firms follows the labour force (about one firm per ten
 //! workers in the default), whatever it starts from, so fewer firms than
 //! that count as that many. Longer or shorter runs scale the agent terms by
@@ -21,9 +23,9 @@ use serde::Serialize;
 use crate::scenario::Scenario;
 
 /// Bytes per firm at the start of a 1950–2025 run.
-pub const BYTES_PER_FIRM: f64 = 1800.0;
+pub const BYTES_PER_FIRM: f64 = 2200.0;
 /// Bytes per citizen at the start of a 1950–2025 run.
-pub const BYTES_PER_CITIZEN: f64 = 76.0;
+pub const BYTES_PER_CITIZEN: f64 = 90.0;
 /// Firms per citizen the economy settles to (the firm population follows
 /// the labour force whatever it starts from).
 pub const FIRMS_PER_CITIZEN: f64 = 0.1;
@@ -86,12 +88,13 @@ mod tests {
 
     #[test]
     fn matches_the_measured_peaks_from_above() {
-        // (firms, citizens, measured peak RSS in kB) of full default-territory runs.
+        // (firms, citizens, measured peak RSS in kB) of full default-territory
+        // runs of `proxima run --threads 2` (docs/PERFORMANCE.md).
         for (firms, citizens, measured_kb) in [
-            (20_000, 200_000, 54_468.0),
-            (20_000, 600_000, 155_584.0),
-            (100_000, 1_000_000, 263_640.0),
-            (1_000_000, 10_000_000, 2_070_000.0),
+            (20_000, 200_000, 67_224.0),
+            (20_000, 600_000, 177_680.0),
+            (100_000, 1_000_000, 306_160.0),
+            (1_000_000, 10_000_000, 2_563_164.0),
         ] {
             let mut s = Scenario::default();
             s.population.firms = firms;
