@@ -892,30 +892,45 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     proposals.par_sort_unstable();
     proposals.dedup_by_key(|p| (p.lo, p.hi));
     proposals.par_sort_unstable_by_key(|p| (p.priority, p.lo, p.hi));
-    let mut degree: Vec<usize> = (0..n).map(|i| model.network.adjacency.degree(i)).collect();
+    // Ties each firm can still take (capacity minus partners), in one
+    // compact array; the serial loop prefetches the firms of the proposals
+    // a few places ahead, since they come in random order.
     let m: &Model = model;
-    let caps: Vec<usize> = m
+    let mut room: Vec<u32> = m
         .firms
         .par_iter()
-        .map(|f| capacity(m, f.employees))
+        .enumerate()
+        .map(|(i, f)| {
+            let free = capacity(m, f.employees).saturating_sub(m.network.adjacency.degree(i));
+            u32::try_from(free).unwrap_or(u32::MAX)
+        })
         .collect();
-    let year = ctx.year as i16;
-    let mut formed = Vec::new();
-    for p in proposals {
+    const AHEAD: usize = 16;
+    let mut accepted = Vec::new();
+    for (k, p) in proposals.iter().enumerate() {
+        if let Some(q) = proposals.get(k + AHEAD) {
+            par::prefetch(&room[q.lo as usize]);
+            par::prefetch(&room[q.hi as usize]);
+        }
         let (i, j) = (p.lo as usize, p.hi as usize);
-        if degree[i] < caps[i] && degree[j] < caps[j] {
-            degree[i] += 1;
-            degree[j] += 1;
+        if room[i] > 0 && room[j] > 0 {
+            room[i] -= 1;
+            room[j] -= 1;
             tally.ties_formed_by_origin[p.origin as usize] += 1;
-            formed.push(Tie {
-                a: model.firms[i].id,
-                b: model.firms[j].id,
-                strength: 1.0,
-                origin: p.origin,
-                formed: year,
-            });
+            accepted.push(p);
         }
     }
+    let year = ctx.year as i16;
+    let formed: Vec<Tie> = accepted
+        .par_iter()
+        .map(|p| Tie {
+            a: m.firms[p.lo as usize].id,
+            b: m.firms[p.hi as usize].id,
+            strength: 1.0,
+            origin: p.origin,
+            formed: year,
+        })
+        .collect();
     tally.ties_formed = formed.len() as u32;
     model.network.ties.extend(formed);
     // Pairs are unique, so the parallel sort gives the same order.

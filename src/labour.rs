@@ -545,6 +545,9 @@ pub fn labour_market(
     Ok(())
 }
 
+/// Citizens whose job applications are looked up together.
+const APPLICATION_BLOCK: usize = 2048;
+
 /// Match job seekers with vacancies; returns the number of hires.
 fn matching(
     model: &mut Model,
@@ -586,37 +589,55 @@ fn matching(
     let noise = m.scenario.labour.hiring_noise;
     // (firm's rank in this step's hiring queue, firm, applicant's priority
     // key, citizen); applicant priority: skill plus noise.
-    let (cumulative, by_region, region_vacancies) = (&cumulative, &by_region, &region_vacancies);
+    let (cumulative, by_region) = (&cumulative, &by_region);
+    // The order of `apps` does not matter (it is sorted on every field
+    // next), so each block of citizens does its lookups in three passes
+    // over all its applications: draw and find the block of the region's
+    // vacancy list (then prefetch it), find the firm's slot (prefetch it),
+    // read it. The loads of a pass are independent and in flight together.
     let mut apps: Vec<(u32, u32, u32, u32)> = m
         .citizens
-        .par_iter()
+        .par_chunks(APPLICATION_BLOCK)
         .enumerate()
-        .filter(|(_, c)| !c.employed())
-        .flat_map_iter(|(ci, c)| {
-            let mut rng = m.streams.rng(Purpose::JobSearch, ctx.step, ci as u64);
-            let r = c.region as usize;
-            let row = &kernel[r * n_regions..(r + 1) * n_regions];
-            // All the draws first (a region without vacancies, which the
-            // kernel never picks, would fail before its priority draw), then
-            // the lookups: independent loads the processor overlaps.
-            let mut draws = Vec::with_capacity(applications);
-            for _ in 0..applications {
-                let Some(region) = draw_cumulative(row, rng.random()) else {
-                    break;
-                };
-                let u = rng.random::<f64>();
-                if region_vacancies[region] <= 0.0 {
+        .flat_map_iter(|(b, chunk)| {
+            // (region, target or slot, block start, priority key, citizen)
+            let mut draws: Vec<(u32, f64, u32, u32, u32)> = Vec::new();
+            for (k, c) in chunk.iter().enumerate() {
+                if c.employed() {
                     continue;
                 }
-                let priority = f64::from(c.skill) + noise * rng.random::<f64>();
-                // Larger priority first: sort ascending on the complement.
-                let key = u32::MAX - (priority.clamp(0.0, 6.0) * 7.0e8) as u32;
-                draws.push((region, u, key));
+                let ci = (b * APPLICATION_BLOCK + k) as u32;
+                let mut rng = m
+                    .streams
+                    .rng(Purpose::JobSearch, ctx.step, u64::from(ci));
+                let r = c.region as usize;
+                let row = &kernel[r * n_regions..(r + 1) * n_regions];
+                for _ in 0..applications {
+                    let Some(region) = draw_cumulative(row, rng.random()) else {
+                        break;
+                    };
+                    let u = rng.random::<f64>();
+                    // A region without vacancies (which the kernel never
+                    // picks) fails before its priority draw.
+                    let Some((target, start)) = cumulative[region].locate(u) else {
+                        continue;
+                    };
+                    cumulative[region].prefetch(start);
+                    let priority = f64::from(c.skill) + noise * rng.random::<f64>();
+                    // Larger priority first: sort ascending on the complement.
+                    let key = u32::MAX - (priority.clamp(0.0, 6.0) * 7.0e8) as u32;
+                    draws.push((region as u32, target, start as u32, key, ci));
+                }
             }
-            draws.into_iter().filter_map(move |(region, u, key)| {
-                let k = cumulative[region].draw(u)?;
-                let (firm, rank) = by_region[region][k];
-                Some((rank, firm, key, ci as u32))
+            for d in &mut draws {
+                let region = d.0 as usize;
+                let slot = cumulative[region].finish(d.1, d.2 as usize);
+                par::prefetch(&by_region[region][slot]);
+                d.2 = slot as u32;
+            }
+            draws.into_iter().map(|(region, _, slot, key, ci)| {
+                let (firm, rank) = by_region[region as usize][slot as usize];
+                (rank, firm, key, ci)
             })
         })
         .collect();

@@ -186,6 +186,15 @@ impl Cumulative {
     /// Same as `draw_cumulative(values, u)`.
     #[inline]
     pub fn draw(&self, u: f64) -> Option<usize> {
+        let (target, start) = self.locate(u)?;
+        Some(self.finish(target, start))
+    }
+
+    /// First half of [`Cumulative::draw`]: the target value and the start
+    /// of the block holding the answer, found in the small coarse index
+    /// (so a caller can prefetch the block before [`Cumulative::finish`]).
+    #[inline]
+    pub fn locate(&self, u: f64) -> Option<(f64, usize)> {
         let total = *self.values.last()?;
         if total <= 0.0 {
             return None;
@@ -194,10 +203,23 @@ impl Cumulative {
         // First block whose last value exceeds the target, then the first
         // value of it that does: the first value exceeding the target.
         let b = self.coarse.partition_point(|&c| c <= target);
-        let start = (b * BLOCK).min(self.values.len());
+        Some((target, (b * BLOCK).min(self.values.len())))
+    }
+
+    /// Start loading the block that starts at `start`.
+    #[inline]
+    pub fn prefetch(&self, start: usize) {
+        if let Some(v) = self.values.get(start) {
+            crate::par::prefetch(v);
+        }
+    }
+
+    /// Second half of [`Cumulative::draw`].
+    #[inline]
+    pub fn finish(&self, target: f64, start: usize) -> usize {
         let end = (start + BLOCK).min(self.values.len());
         let i = start + self.values[start..end].partition_point(|&c| c <= target);
-        Some(i.min(self.values.len() - 1))
+        i.min(self.values.len() - 1)
     }
 }
 
