@@ -180,6 +180,18 @@ impl Adjacency {
         }
     }
 
+    /// Start loading the first partners of firm `i`.
+    #[inline]
+    pub fn prefetch_entries(&self, i: usize) {
+        if let Some(e) = self
+            .offsets
+            .get(i)
+            .and_then(|&a| self.entries.get(a as usize))
+        {
+            par::prefetch(e);
+        }
+    }
+
     /// Start loading the row bounds of firm `i` (see [`par::prefetch`]).
     #[inline]
     pub fn prefetch_row(&self, i: usize) {
@@ -295,7 +307,6 @@ struct Search {
     rng: crate::rng::Stream,
     /// Candidate draws left.
     left: u64,
-    out: Vec<Proposal>,
     /// Drawn candidate whose data are being fetched.
     pending: Option<Candidate>,
 }
@@ -310,14 +321,14 @@ struct Meeting<'a> {
     event: usize,
     /// Meetings left at the current event.
     left: u64,
-    out: Vec<Proposal>,
-    /// Firm met, whose data are being fetched.
-    pending: Option<usize>,
+    /// Firm met, whose data are being fetched (and whether its partners
+    /// are, for the common-partner test).
+    pending: Option<(usize, bool)>,
 }
 
 /// Give each item of `batch` turns in order, round after round, while any
 /// is `active`.
-fn round_robin<S>(batch: &mut [S], active: impl Fn(&S) -> bool, turn: impl Fn(&mut S)) {
+fn round_robin<S>(batch: &mut [S], active: impl Fn(&S) -> bool, mut turn: impl FnMut(&mut S)) {
     loop {
         let mut any = false;
         for s in batch.iter_mut() {
@@ -455,6 +466,24 @@ enum Candidate {
     /// A spatial draw: the firm at this position of the regions' member
     /// list (read once it has been fetched), unrelated, if not `i` itself.
     Slot(usize),
+    /// A found candidate whose partner list is being fetched for the
+    /// common-partner test.
+    Checked(usize, Origin, Relation),
+}
+
+/// Whether the tie probability of `i` and `j` will look for a common
+/// partner (see [`pair_probability`]); if so, start loading `j`'s partners.
+#[inline]
+fn fetch_common(m: &Model, near: &[Near], i: usize, j: usize, relation: Relation) -> bool {
+    let (fi, fj) = (&near[i], &near[j]);
+    let related = (fi.cluster != NONE && fi.cluster == fj.cluster)
+        || (fi.group != NONE && fi.group == fj.group);
+    let adj = &m.network.adjacency;
+    let needed = relation == Relation::Unknown && !related && adj.degree(i) > 0;
+    if needed {
+        adj.prefetch_entries(j);
+    }
+    needed
 }
 
 /// Draw one candidate partner of firm `i`.
@@ -705,6 +734,8 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                     s.pending = Some(slot);
                     return;
                 }
+                // Only set in `turn`, never drawn.
+                Some(Candidate::Checked(..)) => {}
             }
         }
     };
@@ -726,15 +757,25 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             i,
             rng,
             left,
-            out: Vec::new(),
             pending: None,
         };
         advance(&mut s);
         s
     };
     // One stage of a search: read a fetched slot (then fetch the firm's
-    // data), or decide on a fetched candidate (then draw the next).
-    let turn = |s: &mut Search| match s.pending {
+    // data), fetch the partners of a fetched candidate if the decision
+    // needs them, or decide (then draw the next). Proposals go to `out`:
+    // their order does not matter, they are sorted on every field below.
+    let decide =
+        |s: &mut Search, j: usize, origin: Origin, relation: Relation, out: &mut Vec<Proposal>| {
+            let i = s.i;
+            let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, false);
+            if s.rng.random::<f64>() < p {
+                out.push(proposal(i, j, origin, &mut s.rng));
+            }
+            advance(s);
+        };
+    let turn = |s: &mut Search, out: &mut Vec<Proposal>| match s.pending {
         Some(Candidate::Slot(k)) => {
             let j = space.by_region.members[k] as usize;
             if j == s.i || m.network.adjacency.linked(s.i, j) {
@@ -746,19 +787,20 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             }
         }
         Some(Candidate::Found(j, origin, relation)) => {
-            let i = s.i;
-            let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, false);
-            if s.rng.random::<f64>() < p {
-                s.out.push(proposal(i, j, origin, &mut s.rng));
+            if fetch_common(m, near, s.i, j, relation) {
+                s.pending = Some(Candidate::Checked(j, origin, relation));
+            } else {
+                decide(s, j, origin, relation, out);
             }
-            advance(s);
         }
+        Some(Candidate::Checked(j, origin, relation)) => decide(s, j, origin, relation, out),
         None => {}
     };
+    // The firm's research link, drawn after its candidates.
     let finish = |mut s: Search| {
         let f = &m.firms[s.i];
         let rng = &mut s.rng;
-        let research = if f.research != NONE {
+        if f.research != NONE {
             if rng.random::<f64>() < drop_research {
                 NONE
             } else {
@@ -768,24 +810,25 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             research_candidate(m, ctx, &space, s.i, rng).unwrap_or(NONE)
         } else {
             NONE
-        };
-        (s.out, research)
+        }
     };
-    let searches: Vec<(Vec<Proposal>, u32)> = (0..n.div_ceil(INTERLEAVE))
+    // Per batch of firms: its proposals and its firms' research links.
+    let searches: Vec<(Vec<Proposal>, Vec<u32>)> = (0..n.div_ceil(INTERLEAVE))
         .into_par_iter()
-        .flat_map_iter(|b| {
+        .map(|b| {
             let mut batch: Vec<Search> = (b * INTERLEAVE..((b + 1) * INTERLEAVE).min(n))
                 .map(start)
                 .collect();
-            round_robin(&mut batch, |s| s.pending.is_some(), turn);
-            batch.into_iter().map(finish)
+            let mut out = Vec::new();
+            round_robin(&mut batch, |s| s.pending.is_some(), |s| turn(s, &mut out));
+            (out, batch.into_iter().map(finish).collect())
         })
         .collect();
-    let mut proposals = Vec::new();
+    let mut proposals = Vec::with_capacity(searches.iter().map(|s| s.0.len()).sum());
     let mut research = Vec::with_capacity(n);
     for (props, r) in searches {
         proposals.extend(props);
-        research.push(r);
+        research.extend(r);
     }
     model
         .firms
@@ -828,7 +871,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             }
             par::prefetch(&near[j]);
             m.network.adjacency.prefetch_row(j);
-            s.pending = Some(j);
+            s.pending = Some((j, false));
             return;
         }
     };
@@ -849,35 +892,40 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                         group,
                         event: 0,
                         left: per_event,
-                        out: Vec::new(),
                         pending: None,
                     };
                     meet(&mut s);
                     s
                 })
                 .collect();
+            let mut out = Vec::new();
             round_robin(
                 &mut batch,
                 |s| s.pending.is_some(),
                 |s| {
-                    if let Some(j) = s.pending {
-                        let i = s.i;
-                        let p = pair_probability(
-                            m,
-                            ctx,
-                            (i, &near[i]),
-                            (j, &near[j]),
-                            Relation::Unknown,
-                            true,
-                        );
-                        if s.rng.random::<f64>() < p {
-                            s.out.push(proposal(i, j, Origin::Event, &mut s.rng));
-                        }
-                        meet(s);
+                    let Some((j, checked)) = s.pending else {
+                        return;
+                    };
+                    let i = s.i;
+                    if !checked && fetch_common(m, near, i, j, Relation::Unknown) {
+                        s.pending = Some((j, true));
+                        return;
                     }
+                    let p = pair_probability(
+                        m,
+                        ctx,
+                        (i, &near[i]),
+                        (j, &near[j]),
+                        Relation::Unknown,
+                        true,
+                    );
+                    if s.rng.random::<f64>() < p {
+                        out.push(proposal(i, j, Origin::Event, &mut s.rng));
+                    }
+                    meet(s);
                 },
             );
-            batch.into_iter().flat_map(|s| s.out)
+            out
         })
         .collect();
     proposals.extend(meetings);

@@ -607,9 +607,7 @@ fn matching(
                     continue;
                 }
                 let ci = (b * APPLICATION_BLOCK + k) as u32;
-                let mut rng = m
-                    .streams
-                    .rng(Purpose::JobSearch, ctx.step, u64::from(ci));
+                let mut rng = m.streams.rng(Purpose::JobSearch, ctx.step, u64::from(ci));
                 let r = c.region as usize;
                 let row = &kernel[r * n_regions..(r + 1) * n_regions];
                 for _ in 0..applications {
