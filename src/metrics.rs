@@ -162,32 +162,104 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
     let (mut sourcing, mut large_emp) = (0.0, 0.0);
     let mut members = 0u64;
     let mut research_links = 0u64;
-    for f in &m.firms {
-        let e = u64::from(f.employees);
-        let class = match SizeClass::of(f.employees) {
-            SizeClass::Micro => 0,
-            SizeClass::Sme => 1,
-            SizeClass::Large => 2,
-        };
-        emp_class[class] += e;
-        count_class[class] += 1;
-        let r = f.region as usize;
-        region_firms[r] += 1;
-        region_emp[r] += e;
-        region_output[r] += f.sales;
-        prod_sum += f.productivity * e as f64;
-        if class == 2 {
-            region_large[r] += e;
-            sourcing += f64::from(f.embeddedness) * e as f64;
-            large_emp += e as f64;
+    let mut region_ties = vec![0u64; n_regions];
+    let mut local_ties = vec![0u64; n_regions];
+    let mut nonlocal = 0u64;
+    let mut dist_sum = 0.0;
+    let mut by_origin = [0u64; 6];
+    // Citizens on one side, firms then ties on the other: each side sums
+    // in its own fixed order, so the bits do not depend on the threads.
+    let citizen_stats = || {
+        let mut region_residents = vec![0u64; n_regions];
+        let mut region_unemployed = vec![0u64; n_regions];
+        let mut unemployed = 0u64;
+        let mut skill_sum = 0.0;
+        let (mut participants, mut concern_sum) = (0u64, 0.0);
+        for c in &m.citizens {
+            region_residents[c.region as usize] += 1;
+            if !c.employed() {
+                region_unemployed[c.region as usize] += 1;
+                unemployed += 1;
+            }
+            skill_sum += f64::from(c.skill);
+            participants += u64::from(c.participant);
+            concern_sum += f64::from(c.concern);
         }
-        if f.cluster != NONE {
-            members += 1;
+        (
+            region_residents,
+            region_unemployed,
+            unemployed,
+            skill_sum,
+            participants,
+            concern_sum,
+        )
+    };
+    let firm_and_tie_stats = || {
+        for f in &m.firms {
+            let e = u64::from(f.employees);
+            let class = match SizeClass::of(f.employees) {
+                SizeClass::Micro => 0,
+                SizeClass::Sme => 1,
+                SizeClass::Large => 2,
+            };
+            emp_class[class] += e;
+            count_class[class] += 1;
+            let r = f.region as usize;
+            region_firms[r] += 1;
+            region_emp[r] += e;
+            region_output[r] += f.sales;
+            prod_sum += f.productivity * e as f64;
+            if class == 2 {
+                region_large[r] += e;
+                sourcing += f64::from(f.embeddedness) * e as f64;
+                large_emp += e as f64;
+            }
+            if f.cluster != NONE {
+                members += 1;
+            }
+            if f.research != NONE {
+                research_links += 1;
+            }
         }
-        if f.research != NONE {
-            research_links += 1;
+
+        // Looking up both firms of every tie is the costly part: done in
+        // parallel; the sums below then run in tie order, as before.
+        let located: Vec<Option<(u16, u16, f64)>> = m
+            .network
+            .ties
+            .par_iter()
+            .map(|t| {
+                let (i, j) = (m.index(t.a)?, m.index(t.b)?);
+                let (a, b) = (&m.firms[i], &m.firms[j]);
+                Some((
+                    a.region,
+                    b.region,
+                    crate::proximity::distance((a.x, a.y), (b.x, b.y)),
+                ))
+            })
+            .collect();
+        for (t, loc) in m.network.ties.iter().zip(located) {
+            let Some((ra, rb, d)) = loc else {
+                continue;
+            };
+            let (ra, rb) = (ra as usize, rb as usize);
+            if ra == rb {
+                region_ties[ra] += 1;
+                local_ties[ra] += 1;
+            } else {
+                region_ties[ra] += 1;
+                region_ties[rb] += 1;
+                nonlocal += 1;
+            }
+            dist_sum += d;
+            by_origin[t.origin as usize] += 1;
         }
-    }
+    };
+    let (
+        (region_residents, region_unemployed, unemployed, skill_sum, participants, concern_sum),
+        (),
+    ) = rayon::join(citizen_stats, firm_and_tie_stats);
+    let labour_force = m.citizens.len() as u64;
     let employment: u64 = emp_class.iter().sum();
     let emp_f = employment as f64;
     let firms = m.firms.len() as u64;
@@ -196,62 +268,9 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
     } else {
         0.0
     };
-
-    let mut region_ties = vec![0u64; n_regions];
-    let mut local_ties = vec![0u64; n_regions];
-    let mut nonlocal = 0u64;
-    let mut dist_sum = 0.0;
-    let mut by_origin = [0u64; 6];
-    // Looking up both firms of every tie is the costly part: done in
-    // parallel; the sums below then run in tie order, as before.
-    let located: Vec<Option<(u16, u16, f64)>> = m
-        .network
-        .ties
-        .par_iter()
-        .map(|t| {
-            let (i, j) = (m.index(t.a)?, m.index(t.b)?);
-            let (a, b) = (&m.firms[i], &m.firms[j]);
-            Some((
-                a.region,
-                b.region,
-                crate::proximity::distance((a.x, a.y), (b.x, b.y)),
-            ))
-        })
-        .collect();
-    for (t, loc) in m.network.ties.iter().zip(located) {
-        let Some((ra, rb, d)) = loc else {
-            continue;
-        };
-        let (ra, rb) = (ra as usize, rb as usize);
-        if ra == rb {
-            region_ties[ra] += 1;
-            local_ties[ra] += 1;
-        } else {
-            region_ties[ra] += 1;
-            region_ties[rb] += 1;
-            nonlocal += 1;
-        }
-        dist_sum += d;
-        by_origin[t.origin as usize] += 1;
-    }
     let ties = m.network.ties.len() as u64;
     let ties_f = ties as f64;
     let share = |o: Origin| ratio(by_origin[o as usize] as f64, ties_f);
-    let labour_force = m.citizens.len() as u64;
-    let unemployed = m.citizens.iter().filter(|c| !c.employed()).count() as u64;
-    let mut region_residents = vec![0u64; n_regions];
-    let mut region_unemployed = vec![0u64; n_regions];
-    let mut skill_sum = 0.0;
-    let (mut participants, mut concern_sum) = (0u64, 0.0);
-    for c in &m.citizens {
-        region_residents[c.region as usize] += 1;
-        if !c.employed() {
-            region_unemployed[c.region as usize] += 1;
-        }
-        skill_sum += f64::from(c.skill);
-        participants += u64::from(c.participant);
-        concern_sum += f64::from(c.concern);
-    }
     let sym = &tally.symbiosis;
     let region_reused = &m.region_reused;
     let mut region_clusters = vec![0u64; n_regions];
