@@ -42,37 +42,32 @@ pub fn refresh_workforce(model: &mut Model) {
 /// sequential loop would, whatever the number of threads.
 fn recount(model: &mut Model, keys: &[u32], skills: bool) {
     let n = model.firms.len();
-    let ranges = par::key_ranges(n, par::parts());
-    let mut count = vec![0u32; n];
-    let mut skill = vec![0f64; if skills { n } else { 0 }];
-    let citizens = &model.citizens;
-    if skills {
-        par::split_by(&mut count, &ranges)
+    let count = par::count_by_key(keys, n);
+    let skill = if skills {
+        // Each key range's skills summed in citizen order from a compact
+        // copy of (employer, skill): every part scans 8 bytes per citizen.
+        let pairs: Vec<(u32, f32)> = keys
+            .par_iter()
+            .zip(model.citizens.par_iter())
+            .map(|(&k, c)| (k, c.skill))
+            .collect();
+        let ranges = par::key_ranges(n, par::parts());
+        let mut skill = vec![0f64; n];
+        par::split_by(&mut skill, &ranges)
             .into_par_iter()
-            .zip(par::split_by(&mut skill, &ranges))
             .zip(ranges.par_iter())
-            .for_each(|((count, skill), &(lo, hi))| {
-                for (&k, c) in keys.iter().zip(citizens) {
+            .for_each(|(skill, &(lo, hi))| {
+                for &(k, s) in &pairs {
                     let k = k as usize;
                     if k >= lo && k < hi {
-                        count[k - lo] += 1;
-                        skill[k - lo] += f64::from(c.skill);
+                        skill[k - lo] += f64::from(s);
                     }
                 }
             });
+        skill
     } else {
-        par::split_by(&mut count, &ranges)
-            .into_par_iter()
-            .zip(ranges.par_iter())
-            .for_each(|(count, &(lo, hi))| {
-                for &k in keys {
-                    let k = k as usize;
-                    if k >= lo && k < hi {
-                        count[k - lo] += 1;
-                    }
-                }
-            });
-    }
+        Vec::new()
+    };
     model
         .firms
         .par_iter_mut()
@@ -80,9 +75,9 @@ fn recount(model: &mut Model, keys: &[u32], skills: bool) {
         .enumerate()
         .for_each(|(i, (f, &count))| {
             f.employees = count;
-            if skills {
+            if let Some(&sum) = skill.get(i) {
                 f.mean_skill = if count > 0 {
-                    (skill[i] / f64::from(count)) as f32
+                    (sum / f64::from(count)) as f32
                 } else {
                     0.0
                 };

@@ -40,6 +40,34 @@ pub fn parts() -> usize {
     rayon::current_num_threads().max(1)
 }
 
+/// Number of items of each key in `0..n` (keys outside are left out).
+/// Each thread counts a contiguous block of the items and the per-block
+/// counts are added: integers, so the result does not depend on the split,
+/// and each item is read once whatever the number of threads.
+pub fn count_by_key(keys: &[u32], n: usize) -> Vec<u32> {
+    let blocks = key_ranges(keys.len(), parts());
+    let partial: Vec<Vec<u32>> = blocks
+        .par_iter()
+        .map(|&(a, b)| {
+            let mut count = vec![0u32; n];
+            for &k in &keys[a..b] {
+                if let Some(c) = count.get_mut(k as usize) {
+                    *c += 1;
+                }
+            }
+            count
+        })
+        .collect();
+    match partial.split_first() {
+        None => vec![0; n],
+        Some((first, rest)) if rest.is_empty() => first.clone(),
+        Some(_) => (0..n)
+            .into_par_iter()
+            .map(|k| partial.iter().map(|p| p[k]).sum())
+            .collect(),
+    }
+}
+
 /// Grouping of items `0..keys.len()` by key in `0..n` (keys `u32::MAX`
 /// are left out): `offsets[k]..offsets[k + 1]` indexes `members`, which
 /// lists the items of key `k` in increasing order.
@@ -53,18 +81,7 @@ impl Groups {
     /// Group items by key, in parallel over ranges of keys.
     pub fn build(keys: &[u32], n: usize) -> Self {
         let ranges = key_ranges(n, parts());
-        let mut count = vec![0u32; n];
-        split_by(&mut count, &ranges)
-            .into_par_iter()
-            .zip(ranges.par_iter())
-            .for_each(|(slice, &(lo, hi))| {
-                for &k in keys {
-                    let k = k as usize;
-                    if k >= lo && k < hi {
-                        slice[k - lo] += 1;
-                    }
-                }
-            });
+        let count = count_by_key(keys, n);
         let mut offsets = Vec::with_capacity(n + 1);
         let mut acc = 0u32;
         for c in &count {
