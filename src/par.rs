@@ -60,7 +60,7 @@ pub fn count_by_key(keys: &[u32], n: usize) -> Vec<u32> {
         .collect();
     match partial.split_first() {
         None => vec![0; n],
-        Some((first, rest)) if rest.is_empty() => first.clone(),
+        Some((first, [])) => first.clone(),
         Some(_) => (0..n)
             .into_par_iter()
             .map(|k| partial.iter().map(|p| p[k]).sum())
