@@ -102,14 +102,8 @@ impl Adjacency {
                     }
                 }
             });
-        let mut offsets = Vec::with_capacity(n + 1);
-        let mut acc = 0u32;
-        for d in &degree {
-            offsets.push(acc);
-            acc += d;
-        }
-        offsets.push(acc);
-        let mut entries = vec![(0u32, 0f32); acc as usize];
+        let offsets = par::offsets(&degree);
+        let mut entries = vec![(0u32, 0f32); offsets[n] as usize];
         let entry_ranges: Vec<(usize, usize)> = ranges
             .iter()
             .map(|&(lo, hi)| (offsets[lo] as usize, offsets[hi] as usize))
@@ -307,8 +301,9 @@ struct Search {
     rng: crate::rng::Stream,
     /// Candidate draws left.
     left: u64,
-    /// Drawn candidate whose data are being fetched.
-    pending: Option<Candidate>,
+    /// Drawn candidate whose data are being fetched (and whether its
+    /// partners are, for the common-partner test).
+    pending: Option<(Candidate, bool)>,
 }
 
 /// A firm's meetings at the events it attends, in progress.
@@ -466,9 +461,33 @@ enum Candidate {
     /// A spatial draw: the firm at this position of the regions' member
     /// list (read once it has been fetched), unrelated, if not `i` itself.
     Slot(usize),
-    /// A found candidate whose partner list is being fetched for the
-    /// common-partner test.
-    Checked(usize, Origin, Relation),
+}
+
+/// Start loading what the tie probability reads of candidate `j`.
+#[inline]
+fn fetch_firm(m: &Model, near: &[Near], j: usize) {
+    par::prefetch(&near[j]);
+    m.network.adjacency.prefetch_row(j);
+}
+
+/// Decide on candidate `j` of firm `i` (its data fetched): propose a tie
+/// with the tie probability, drawing from `i`'s stream.
+#[allow(clippy::too_many_arguments)]
+fn consider(
+    m: &Model,
+    ctx: &StepContext,
+    near: &[Near],
+    (i, j): (usize, usize),
+    origin: Origin,
+    relation: Relation,
+    rng: &mut crate::rng::Stream,
+    out: &mut Vec<Proposal>,
+) {
+    let at_event = origin == Origin::Event;
+    let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, at_event);
+    if rng.random::<f64>() < p {
+        out.push(proposal(i, j, origin, rng));
+    }
 }
 
 /// Whether the tie probability of `i` and `j` will look for a common
@@ -724,18 +743,15 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                 None => {}
                 Some(Candidate::Found(j, ..)) if m.network.adjacency.linked(s.i, j) => {}
                 Some(found @ Candidate::Found(j, ..)) => {
-                    par::prefetch(&near[j]);
-                    m.network.adjacency.prefetch_row(j);
-                    s.pending = Some(found);
+                    fetch_firm(m, near, j);
+                    s.pending = Some((found, false));
                     return;
                 }
                 Some(slot @ Candidate::Slot(k)) => {
                     par::prefetch(&space.by_region.members[k]);
-                    s.pending = Some(slot);
+                    s.pending = Some((slot, false));
                     return;
                 }
-                // Only set in `turn`, never drawn.
-                Some(Candidate::Checked(..)) => {}
             }
         }
     };
@@ -766,34 +782,28 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     // data), fetch the partners of a fetched candidate if the decision
     // needs them, or decide (then draw the next). Proposals go to `out`:
     // their order does not matter, they are sorted on every field below.
-    let decide =
-        |s: &mut Search, j: usize, origin: Origin, relation: Relation, out: &mut Vec<Proposal>| {
-            let i = s.i;
-            let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, false);
-            if s.rng.random::<f64>() < p {
-                out.push(proposal(i, j, origin, &mut s.rng));
-            }
-            advance(s);
-        };
+    let decide = |s: &mut Search, j, origin, relation, out: &mut Vec<Proposal>| {
+        consider(m, ctx, near, (s.i, j), origin, relation, &mut s.rng, out);
+        advance(s);
+    };
     let turn = |s: &mut Search, out: &mut Vec<Proposal>| match s.pending {
-        Some(Candidate::Slot(k)) => {
+        Some((Candidate::Slot(k), _)) => {
             let j = space.by_region.members[k] as usize;
             if j == s.i || m.network.adjacency.linked(s.i, j) {
                 advance(s);
             } else {
-                par::prefetch(&near[j]);
-                m.network.adjacency.prefetch_row(j);
-                s.pending = Some(Candidate::Found(j, Origin::Spatial, Relation::Unknown));
+                fetch_firm(m, near, j);
+                let found = Candidate::Found(j, Origin::Spatial, Relation::Unknown);
+                s.pending = Some((found, false));
             }
         }
-        Some(Candidate::Found(j, origin, relation)) => {
-            if fetch_common(m, near, s.i, j, relation) {
-                s.pending = Some(Candidate::Checked(j, origin, relation));
+        Some((found @ Candidate::Found(j, origin, relation), checked)) => {
+            if !checked && fetch_common(m, near, s.i, j, relation) {
+                s.pending = Some((found, true));
             } else {
                 decide(s, j, origin, relation, out);
             }
         }
-        Some(Candidate::Checked(j, origin, relation)) => decide(s, j, origin, relation, out),
         None => {}
     };
     // The firm's research link, drawn after its candidates.
@@ -869,8 +879,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             if j == s.i || m.network.adjacency.linked(s.i, j) {
                 continue;
             }
-            par::prefetch(&near[j]);
-            m.network.adjacency.prefetch_row(j);
+            fetch_firm(m, near, j);
             s.pending = Some((j, false));
             return;
         }
@@ -906,22 +915,21 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                     let Some((j, checked)) = s.pending else {
                         return;
                     };
-                    let i = s.i;
-                    if !checked && fetch_common(m, near, i, j, Relation::Unknown) {
+                    if !checked && fetch_common(m, near, s.i, j, Relation::Unknown) {
                         s.pending = Some((j, true));
                         return;
                     }
-                    let p = pair_probability(
+                    let (origin, relation) = (Origin::Event, Relation::Unknown);
+                    consider(
                         m,
                         ctx,
-                        (i, &near[i]),
-                        (j, &near[j]),
-                        Relation::Unknown,
-                        true,
+                        near,
+                        (s.i, j),
+                        origin,
+                        relation,
+                        &mut s.rng,
+                        &mut out,
                     );
-                    if s.rng.random::<f64>() < p {
-                        out.push(proposal(i, j, Origin::Event, &mut s.rng));
-                    }
                     meet(s);
                 },
             );

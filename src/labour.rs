@@ -43,7 +43,7 @@ pub fn refresh_workforce(model: &mut Model) {
 fn recount(model: &mut Model, keys: &[u32], skills: bool) {
     let n = model.firms.len();
     let count = par::count_by_key(keys, n);
-    let skill = if skills {
+    let skill = skills.then(|| {
         // Each key range's skills summed in citizen order from a compact
         // copy of (employer, skill): every part scans 8 bytes per citizen.
         let pairs: Vec<(u32, f32)> = keys
@@ -65,9 +65,7 @@ fn recount(model: &mut Model, keys: &[u32], skills: bool) {
                 }
             });
         skill
-    } else {
-        Vec::new()
-    };
+    });
     model
         .firms
         .par_iter_mut()
@@ -75,7 +73,7 @@ fn recount(model: &mut Model, keys: &[u32], skills: bool) {
         .enumerate()
         .for_each(|(i, (f, &count))| {
             f.employees = count;
-            if let Some(&sum) = skill.get(i) {
+            if let Some(sum) = skill.as_ref().map(|s| s[i]) {
                 f.mean_skill = if count > 0 {
                     (sum / f64::from(count)) as f32
                 } else {
@@ -711,18 +709,15 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
     if n == 0 {
         return;
     }
-    for c in &mut model.citizens {
-        if let Some(i) = model.index_of.get(c.employer as usize).copied()
-            && i != NONE
-            && dead[i as usize]
-        {
-            c.last_sector = model.firms[i as usize].sector;
+    let keys = employer_keys(model);
+    for (c, &k) in model.citizens.iter_mut().zip(&keys) {
+        if k != NONE && dead[k as usize] {
+            c.last_sector = model.firms[k as usize].sector;
             c.employer = NONE;
             tally.separations += 1;
         }
     }
     tally.exits_shock += n as u32;
-    let keys = employer_keys(model);
     compact(model, &dead, &keys);
     refresh_workforce(model);
 }

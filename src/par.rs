@@ -68,6 +68,19 @@ pub fn count_by_key(keys: &[u32], n: usize) -> Vec<u32> {
     }
 }
 
+/// Start of each key's run in a list grouped by key, from the counts per
+/// key, followed by the total: `counts.len() + 1` values.
+pub fn offsets(counts: &[u32]) -> Vec<u32> {
+    let mut offsets = Vec::with_capacity(counts.len() + 1);
+    let mut acc = 0u32;
+    for c in counts {
+        offsets.push(acc);
+        acc += c;
+    }
+    offsets.push(acc);
+    offsets
+}
+
 /// Grouping of items `0..keys.len()` by key in `0..n` (keys `u32::MAX`
 /// are left out): `offsets[k]..offsets[k + 1]` indexes `members`, which
 /// lists the items of key `k` in increasing order.
@@ -81,15 +94,8 @@ impl Groups {
     /// Group items by key, in parallel over ranges of keys.
     pub fn build(keys: &[u32], n: usize) -> Self {
         let ranges = key_ranges(n, parts());
-        let count = count_by_key(keys, n);
-        let mut offsets = Vec::with_capacity(n + 1);
-        let mut acc = 0u32;
-        for c in &count {
-            offsets.push(acc);
-            acc += c;
-        }
-        offsets.push(acc);
-        let mut members = vec![0u32; acc as usize];
+        let offsets = offsets(&count_by_key(keys, n));
+        let mut members = vec![0u32; offsets[n] as usize];
         let member_ranges: Vec<(usize, usize)> = ranges
             .iter()
             .map(|&(lo, hi)| (offsets[lo] as usize, offsets[hi] as usize))

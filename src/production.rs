@@ -83,36 +83,38 @@ pub fn growth_pole_pull(model: &Model, region_employment: &[f64]) -> Vec<f64> {
 /// (integer sums in f64 are exact below 2^53).
 pub fn regional_counts(model: &Model) -> (Vec<f64>, Vec<f64>) {
     let n = model.territory.len();
-    let add = |mut a: Vec<u64>, b: Vec<u64>| {
-        a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        a
-    };
-    let emp = model
-        .firms
-        .par_iter()
-        .fold(
-            || vec![0u64; n],
-            |mut v, f| {
-                v[f.region as usize] += u64::from(f.employees);
-                v
-            },
-        )
-        .reduce(|| vec![0u64; n], add);
-    let res = model
-        .citizens
-        .par_iter()
-        .fold(
-            || vec![0u64; n],
-            |mut v, c| {
-                v[c.region as usize] += 1;
-                v
-            },
-        )
-        .reduce(|| vec![0u64; n], add);
     (
-        emp.into_iter().map(|x| x as f64).collect(),
-        res.into_iter().map(|x| x as f64).collect(),
+        totals_by_region(&model.firms, n, |f| (f.region, u64::from(f.employees))),
+        totals_by_region(&model.citizens, n, |c| (c.region, 1)),
     )
+}
+
+/// Sum of `value` over `items` in each of `n` regions, in integers.
+fn totals_by_region<T: Sync>(
+    items: &[T],
+    n: usize,
+    value: impl Fn(&T) -> (u16, u64) + Sync,
+) -> Vec<f64> {
+    items
+        .par_iter()
+        .fold(
+            || vec![0u64; n],
+            |mut v, item| {
+                let (region, x) = value(item);
+                v[region as usize] += x;
+                v
+            },
+        )
+        .reduce(
+            || vec![0u64; n],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
+        .into_iter()
+        .map(|x| x as f64)
+        .collect()
 }
 
 /// Agglomeration factor of each region, `(E_r / Ē)^α`.
