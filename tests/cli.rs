@@ -691,16 +691,16 @@ fn symbiosis_can_be_switched_off() {
 fn a_run_too_large_for_memory_is_refused_before_it_starts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("huge");
-    let o = proxima(&[
-        "run",
-        small().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--set",
-        "population.citizens=900000000",
-        "--set",
-        "population.firms=100000000",
-    ]);
+    let o = run_to(
+        &small(),
+        &out,
+        &[
+            "--set",
+            "population.citizens=900000000",
+            "--set",
+            "population.firms=100000000",
+        ],
+    );
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(

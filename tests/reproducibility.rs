@@ -3,7 +3,16 @@
 
 mod common;
 
-use common::{proxima, scenario, stderr};
+use common::{run_to, scenario, stderr};
+
+/// The CSV files every run writes.
+const OUTPUT_FILES: [&str; 5] = [
+    "timeseries.csv",
+    "regions.csv",
+    "exchanges.csv",
+    "events.csv",
+    "resilience.csv",
+];
 
 #[test]
 fn thread_count_does_not_change_a_single_byte() {
@@ -11,37 +20,13 @@ fn thread_count_does_not_change_a_single_byte() {
     let default = scenario("default.toml");
     let run = |name: &str, threads: &str, seed: &str| {
         let out = dir.path().join(name);
-        let o = proxima(&[
-            "run",
-            default.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--threads",
-            threads,
-            "--seed",
-            seed,
-            "--quiet",
-        ]);
+        let o = run_to(&default, &out, &["--threads", threads, "--seed", seed]);
         assert!(o.status.success(), "{}", stderr(&o));
-        [
-            "timeseries.csv",
-            "regions.csv",
-            "exchanges.csv",
-            "events.csv",
-            "resilience.csv",
-        ]
-        .map(|f| std::fs::read(out.join(f)).unwrap_or_else(|e| panic!("{f}: {e}")))
+        OUTPUT_FILES.map(|f| std::fs::read(out.join(f)).unwrap_or_else(|e| panic!("{f}: {e}")))
     };
     let one = run("t1", "1", "42");
     let four = run("t4", "4", "42");
-    let files = [
-        "timeseries.csv",
-        "regions.csv",
-        "exchanges.csv",
-        "events.csv",
-        "resilience.csv",
-    ];
-    for (k, f) in files.iter().enumerate() {
+    for (k, f) in OUTPUT_FILES.iter().enumerate() {
         assert!(one[k] == four[k], "{f} differs between 1 and 4 threads");
     }
     let other = run("s43", "4", "43");
@@ -59,26 +44,12 @@ fn bench_100k_is_identical_on_one_and_two_threads() {
     let bench = scenario("bench_100k.toml");
     let run = |threads: &str| {
         let out = dir.path().join(format!("t{threads}"));
-        let o = proxima(&[
-            "run",
-            bench.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--threads",
-            threads,
-            "--quiet",
-        ]);
+        let o = run_to(&bench, &out, &["--threads", threads]);
         assert!(o.status.success(), "{}", stderr(&o));
         out
     };
     let (one, two) = (run("1"), run("2"));
-    for f in [
-        "timeseries.csv",
-        "regions.csv",
-        "exchanges.csv",
-        "events.csv",
-        "resilience.csv",
-    ] {
+    for f in OUTPUT_FILES {
         let a = std::fs::read(one.join(f)).unwrap();
         let b = std::fs::read(two.join(f)).unwrap();
         assert!(a == b, "{f} of bench_100k differs between 1 and 2 threads");
