@@ -78,14 +78,10 @@ pub struct Adjacency {
 }
 
 impl Adjacency {
-    /// Build from ties (ids) for `n` firms whose index is given by `index_of`.
-    /// Rows are filled in tie order then sorted, in parallel over ranges
-    /// of firms (see [`crate::par`]).
-    pub fn build(ties: &[Tie], index_of: &[u32], n: usize) -> Self {
-        let ends: Vec<(u32, u32)> = ties
-            .par_iter()
-            .map(|t| (index_of[t.a as usize], index_of[t.b as usize]))
-            .collect();
+    /// Build from ties and the indices of their firms (`ends`, aligned
+    /// with `ties`) for `n` firms. Rows are filled in tie order then
+    /// sorted, in parallel over ranges of firms (see [`crate::par`]).
+    pub fn build(ties: &[Tie], ends: &[(u32, u32)], n: usize) -> Self {
         let ranges = par::key_ranges(n, par::parts());
         let inside = |k: u32, lo: usize, hi: usize| (k as usize) >= lo && (k as usize) < hi;
         let mut degree = vec![0u32; n];
@@ -93,7 +89,7 @@ impl Adjacency {
             .into_par_iter()
             .zip(ranges.par_iter())
             .for_each(|(degree, &(lo, hi))| {
-                for &(i, j) in &ends {
+                for &(i, j) in ends {
                     if inside(i, lo, hi) {
                         degree[i as usize - lo] += 1;
                     }
@@ -114,7 +110,7 @@ impl Adjacency {
             .for_each(|(entries, &(lo, hi))| {
                 let base = offsets[lo];
                 let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|o| o - base).collect();
-                for (t, &(i, j)) in ties.iter().zip(&ends) {
+                for (t, &(i, j)) in ties.iter().zip(ends) {
                     if inside(i, lo, hi) {
                         let f = &mut fill[i as usize - lo];
                         entries[*f as usize] = (j, t.strength);
@@ -221,29 +217,97 @@ impl Adjacency {
     }
 }
 
-/// All ties, sorted by `(a, b)`, and the adjacency of the current firms.
+/// All ties, sorted by `(a, b)`, the index in `firms` of the two firms of
+/// each tie, and the adjacency of the current firms. The indices are kept
+/// with the ties (and remapped when firms exit), so that no step looks up
+/// the ids of every tie's firms.
 #[derive(Debug, Clone, Default)]
 pub struct Network {
-    pub ties: Vec<Tie>,
+    ties: Vec<Tie>,
+    ends: Vec<(u32, u32)>,
     pub adjacency: Adjacency,
 }
 
 impl Network {
-    /// Drop ties to firms that exited and rebuild the adjacency.
-    pub fn refresh(&mut self, index_of: &[u32], n: usize) {
-        if self
+    /// All ties, sorted by `(a, b)`.
+    pub fn ties(&self) -> &[Tie] {
+        &self.ties
+    }
+
+    /// Index in `firms` of the firms `(a, b)` of each tie, aligned with
+    /// [`Network::ties`].
+    pub fn ends(&self) -> &[(u32, u32)] {
+        &self.ends
+    }
+
+    /// Keep each tie with the strength `kept` gives it (aligned with the
+    /// ties; `None` dissolves it) and rebuild the adjacency of `n` firms.
+    pub fn retain(&mut self, kept: &[Option<f32>], n: usize) {
+        (self.ties, self.ends) = self
             .ties
             .par_iter()
-            .any(|t| index_of[t.a as usize] == NONE || index_of[t.b as usize] == NONE)
-        {
-            self.ties = self
-                .ties
-                .par_iter()
-                .filter(|t| index_of[t.a as usize] != NONE && index_of[t.b as usize] != NONE)
-                .copied()
-                .collect();
-        }
-        self.adjacency = Adjacency::build(&self.ties, index_of, n);
+            .zip(self.ends.par_iter())
+            .zip(kept.par_iter())
+            .filter_map(|((t, &e), k)| k.map(|strength| (Tie { strength, ..*t }, e)))
+            .unzip();
+        self.adjacency = Adjacency::build(&self.ties, &self.ends, n);
+    }
+
+    /// Add new ties (pairs not yet tied, with the indices of their firms)
+    /// and rebuild the adjacency of `n` firms. The new ties are sorted and
+    /// merged into the sorted ties, in parallel over ranges of the ties:
+    /// pairs are unique, so the result is the one sorted order.
+    pub fn add(&mut self, mut formed: Vec<(Tie, (u32, u32))>, n: usize) {
+        let key = |t: &Tie| (t.a, t.b);
+        formed.par_sort_unstable_by_key(|(t, _)| key(t));
+        let old = &self.ties;
+        // The new ties that go before `old[k]`; the first part starts with
+        // all the new ties before it, the last one ends with all the rest.
+        let cut = |k: usize| match old.get(k) {
+            Some(t) => formed.partition_point(|(f, _)| key(f) < key(t)),
+            None => formed.len(),
+        };
+        let parts: Vec<(usize, usize, usize, usize)> = par::key_ranges(old.len(), par::parts())
+            .into_iter()
+            .map(|(lo, hi)| {
+                let flo = if lo == 0 { 0 } else { cut(lo) };
+                (lo, hi, flo, cut(hi))
+            })
+            .collect();
+        let (ends, formed) = (&self.ends, &formed);
+        (self.ties, self.ends) = parts
+            .into_par_iter()
+            .flat_map_iter(|(lo, hi, flo, fhi)| {
+                let mut a = old[lo..hi].iter().zip(&ends[lo..hi]).peekable();
+                let mut b = formed[flo..fhi].iter().map(|(t, e)| (t, e)).peekable();
+                std::iter::from_fn(move || {
+                    let next = match (a.peek(), b.peek()) {
+                        (Some(x), Some(y)) if key(x.0) < key(y.0) => a.next(),
+                        (Some(_), Some(_)) | (None, _) => b.next(),
+                        (Some(_), None) => a.next(),
+                    };
+                    next.map(|(t, e)| (*t, *e))
+                })
+            })
+            .unzip();
+        self.adjacency = Adjacency::build(&self.ties, &self.ends, n);
+    }
+
+    /// After firms were removed, `new_index[i]` being the new index of the
+    /// firm at index `i` (or [`NONE`] if it exited): drop the ties to firms
+    /// that exited, renumber the others' ends and rebuild the adjacency of
+    /// the `n` remaining firms.
+    pub fn remap(&mut self, new_index: &[u32], n: usize) {
+        (self.ties, self.ends) = self
+            .ties
+            .par_iter()
+            .zip(self.ends.par_iter())
+            .filter_map(|(t, &(i, j))| {
+                let (a, b) = (new_index[i as usize], new_index[j as usize]);
+                (a != NONE && b != NONE).then_some((*t, (a, b)))
+            })
+            .unzip();
+        self.adjacency = Adjacency::build(&self.ties, &self.ends, n);
     }
 }
 
@@ -676,16 +740,11 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     // Gather both firms' views first: tight loops of independent loads keep
     // many cache misses in flight, where the full renewal (a stream per
     // tie) would wait for each in turn.
-    let ends: Vec<(u32, u32)> = m
-        .network
-        .ties
-        .par_iter()
-        .map(|t| (m.index_of[t.a as usize], m.index_of[t.b as usize]))
-        .collect();
+    let ends = m.network.ends();
     let partners: Vec<Near> = ends.par_iter().map(|&(_, j)| near[j as usize]).collect();
     let kept: Vec<Option<f32>> = m
         .network
-        .ties
+        .ties()
         .par_iter()
         .zip(ends.par_iter().zip(partners.par_iter()))
         .map(|(t, (&(i, j), fj))| {
@@ -703,17 +762,9 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             }
         })
         .collect();
-    let before = model.network.ties.len();
-    let mut ties: Vec<Tie> = model
-        .network
-        .ties
-        .iter()
-        .zip(kept)
-        .filter_map(|(t, k)| k.map(|strength| Tie { strength, ..*t }))
-        .collect();
-    tally.ties_dissolved = (before - ties.len()) as u32;
-    model.network.ties = std::mem::take(&mut ties);
-    model.network.refresh(&model.index_of, n);
+    let before = model.network.ties().len();
+    model.network.retain(&kept, n);
+    tally.ties_dissolved = (before - model.network.ties().len()) as u32;
 
     clock.lap(&mut model.timings.cooperation);
 
@@ -977,21 +1028,22 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         }
     }
     let year = ctx.year as i16;
-    let formed: Vec<Tie> = accepted
+    // Firms are sorted by id, so `lo < hi` gives `a < b`.
+    let formed: Vec<(Tie, (u32, u32))> = accepted
         .par_iter()
-        .map(|p| Tie {
-            a: m.firms[p.lo as usize].id,
-            b: m.firms[p.hi as usize].id,
-            strength: 1.0,
-            origin: p.origin,
-            formed: year,
+        .map(|p| {
+            let tie = Tie {
+                a: m.firms[p.lo as usize].id,
+                b: m.firms[p.hi as usize].id,
+                strength: 1.0,
+                origin: p.origin,
+                formed: year,
+            };
+            (tie, (p.lo, p.hi))
         })
         .collect();
     tally.ties_formed = formed.len() as u32;
-    model.network.ties.extend(formed);
-    // Pairs are unique, so the parallel sort gives the same order.
-    model.network.ties.par_sort_unstable_by_key(|t| (t.a, t.b));
-    model.network.refresh(&model.index_of, n);
+    model.network.add(formed, n);
 
     // 5. Learning and local embeddedness.
     learn(model, near, ctx);
@@ -1065,4 +1117,88 @@ fn learn(model: &mut Model, near: &[Near], ctx: &StepContext) {
             f.knowledge = k;
             f.embeddedness = e;
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tie(a: u32, b: u32) -> Tie {
+        Tie {
+            a,
+            b,
+            strength: 1.0,
+            origin: Origin::Spatial,
+            formed: 1950,
+        }
+    }
+
+    /// Pairs of the network with their ends (index = id + 100 here).
+    fn pairs(net: &Network) -> Vec<(u32, u32, u32, u32)> {
+        net.ties()
+            .iter()
+            .zip(net.ends())
+            .map(|(t, &(i, j))| (t.a, t.b, i, j))
+            .collect()
+    }
+
+    #[test]
+    fn added_ties_merge_into_sorted_order_for_any_thread_count() {
+        let n = 400;
+        let all: Vec<(u32, u32)> = (0..n)
+            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+            .filter(|&(a, b)| (a * 7 + b * 13) % 11 == 0)
+            .collect();
+        // Every third pair already tied, the others added in scrambled order.
+        let (old, new): (Vec<_>, Vec<_>) = all.iter().enumerate().partition(|(k, _)| k % 3 == 0);
+        let ends = |a: u32, b: u32| (a + 100, b + 100);
+        let mut expected: Vec<(u32, u32, u32, u32)> =
+            all.iter().map(|&(a, b)| (a, b, a + 100, b + 100)).collect();
+        expected.sort_unstable();
+        for threads in [1, 2, 3, 7] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut net = Network::default();
+            let first: Vec<(Tie, (u32, u32))> = old
+                .iter()
+                .map(|&(_, &(a, b))| (tie(a, b), ends(a, b)))
+                .collect();
+            let mut formed: Vec<(Tie, (u32, u32))> = new
+                .iter()
+                .map(|&(_, &(a, b))| (tie(a, b), ends(a, b)))
+                .collect();
+            formed.reverse();
+            formed.swap(0, 5);
+            pool.install(|| {
+                net.add(Vec::new(), 600);
+                net.add(first, 600);
+                net.add(formed, 600);
+            });
+            assert_eq!(pairs(&net), expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn remap_drops_ties_of_removed_firms_and_renumbers_the_rest() {
+        let mut net = Network::default();
+        net.add(
+            vec![
+                (tie(1, 2), (0, 1)),
+                (tie(1, 3), (0, 2)),
+                (tie(2, 4), (1, 3)),
+                (tie(3, 4), (2, 3)),
+            ],
+            4,
+        );
+        // Firm 2 (index 1) exits.
+        net.remap(&[0, NONE, 1, 2], 3);
+        assert_eq!(pairs(&net), vec![(1, 3, 0, 1), (3, 4, 1, 2)]);
+        assert!(net.adjacency.linked(0, 1) && net.adjacency.linked(1, 2));
+        assert!(!net.adjacency.linked(0, 2));
+        net.retain(&[None, Some(0.5)], 3);
+        assert_eq!(pairs(&net), vec![(3, 4, 1, 2)]);
+        assert_eq!(net.ties()[0].strength, 0.5);
+    }
 }

@@ -727,11 +727,14 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
 fn compact(model: &mut Model, dead: &[bool], keys: &[u32]) {
     // Firms are sorted by id: the index updates run in id order.
     let mut next = 0u32;
+    let mut new_index = Vec::with_capacity(model.firms.len());
     for (f, d) in model.firms.iter().zip(dead) {
         if *d {
             model.index_of[f.id as usize] = NONE;
+            new_index.push(NONE);
         } else {
             model.index_of[f.id as usize] = next;
+            new_index.push(next);
             next += 1;
         }
     }
@@ -754,5 +757,5 @@ fn compact(model: &mut Model, dead: &[bool], keys: &[u32]) {
             }
         });
     let n = model.firms.len();
-    model.network.refresh(&model.index_of, n);
+    model.network.remap(&new_index, n);
 }

@@ -224,24 +224,20 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
 
         // Looking up both firms of every tie is the costly part: done in
         // parallel; the sums below then run in tie order, as before.
-        let located: Vec<Option<(u16, u16, f64)>> = m
+        let located: Vec<(u16, u16, f64)> = m
             .network
-            .ties
+            .ends()
             .par_iter()
-            .map(|t| {
-                let (i, j) = (m.index(t.a)?, m.index(t.b)?);
-                let (a, b) = (&m.firms[i], &m.firms[j]);
-                Some((
+            .map(|&(i, j)| {
+                let (a, b) = (&m.firms[i as usize], &m.firms[j as usize]);
+                (
                     a.region,
                     b.region,
                     crate::proximity::distance((a.x, a.y), (b.x, b.y)),
-                ))
+                )
             })
             .collect();
-        for (t, loc) in m.network.ties.iter().zip(located) {
-            let Some((ra, rb, d)) = loc else {
-                continue;
-            };
+        for (t, (ra, rb, d)) in m.network.ties().iter().zip(located) {
             let (ra, rb) = (ra as usize, rb as usize);
             if ra == rb {
                 region_ties[ra] += 1;
@@ -268,7 +264,7 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
     } else {
         0.0
     };
-    let ties = m.network.ties.len() as u64;
+    let ties = m.network.ties().len() as u64;
     let ties_f = ties as f64;
     let share = |o: Origin| ratio(by_origin[o as usize] as f64, ties_f);
     let sym = &tally.symbiosis;

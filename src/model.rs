@@ -409,13 +409,18 @@ mod tests {
         );
         assert!(
             m.network
-                .ties
+                .ties()
                 .windows(2)
                 .all(|w| (w[0].a, w[0].b) < (w[1].a, w[1].b)),
             "ties sorted, unique"
         );
-        for t in &m.network.ties {
+        assert_eq!(m.network.ties().len(), m.network.ends().len());
+        for (t, &(i, j)) in m.network.ties().iter().zip(m.network.ends()) {
             assert!(t.a < t.b && m.index(t.a).is_some() && m.index(t.b).is_some());
+            assert_eq!(
+                (m.index(t.a), m.index(t.b)),
+                (Some(i as usize), Some(j as usize))
+            );
             assert!(t.strength > 0.0 && t.strength <= 1.0);
         }
         let r = &out.row;
@@ -424,7 +429,7 @@ mod tests {
         assert!((shares - 1.0).abs() < 1e-9);
         assert_eq!(r.employment, jobs);
         assert_eq!(r.firms, m.firms.len() as u64);
-        assert_eq!(r.ties, m.network.ties.len() as u64);
+        assert_eq!(r.ties, m.network.ties().len() as u64);
         assert_eq!(out.regions.iter().map(|x| x.employment).sum::<u64>(), jobs);
         assert_eq!(
             out.regions.iter().map(|x| x.residents).sum::<u64>(),
