@@ -30,10 +30,12 @@ fn employer_keys(m: &Model) -> Vec<u32> {
         .collect()
 }
 
-/// Recount employees and their mean skill for every firm from the citizens.
+/// Recount employees and their mean skill for every firm from the citizens
+/// (and set each citizen's employer index from its employer id).
 pub fn refresh_workforce(model: &mut Model) {
     let keys = employer_keys(model);
     recount(model, &keys, true);
+    model.employer_keys = keys;
 }
 
 /// Recount the employees of every firm from each citizen's employer index
@@ -99,13 +101,21 @@ pub fn labour_market(
     // 1. Per firm, from its turnover stream: its fate, the employees it lets
     //    go and the employees who leave to found spin-offs.
     let relocation = demography::relocation_weights(market);
-    let m: &Model = model;
-    // Citizens of each firm (by index), in citizen order.
     // Each citizen's employer index, kept up to date through the phase
-    // (separations, retirements, founders, hires) so that the recounts and
-    // the compaction need no lookups of employer ids.
-    let mut keys = employer_keys(m);
-    let work = par::Groups::build(&keys, n);
+    // (separations, retirements, founders, hires) and then from step to
+    // step by the compaction, so that the recounts and the compaction
+    // need no lookups of employer ids.
+    let mut keys = std::mem::take(&mut model.employer_keys);
+    let m: &Model = model;
+    if keys.len() != m.citizens.len() {
+        keys = employer_keys(m);
+    }
+    // Citizens of each firm (by index), in citizen order; the firms'
+    // employee counts (recounted at the end of the last step) size the
+    // groups.
+    let counts: Vec<u32> = m.firms.par_iter().map(|f| f.employees).collect();
+    let work =
+        par::Groups::with_counts(&keys, &counts).unwrap_or_else(|| par::Groups::build(&keys, n));
     let sp_rate = m.scenario.firms.spinoff_rate;
     let turnover: Vec<(Fate, Vec<u32>, Vec<u32>)> = (0..n)
         .into_par_iter()
@@ -533,7 +543,7 @@ pub fn labour_market(
         })
         .sum();
     tally.exits_shrunk += emptied;
-    compact(model, &dead, &keys);
+    compact(model, &dead, keys);
     clock.lap(&mut model.timings.firm_demography);
     Ok(())
 }
@@ -709,7 +719,7 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
     if n == 0 {
         return;
     }
-    let keys = employer_keys(model);
+    let keys = std::mem::take(&mut model.employer_keys);
     for (c, &k) in model.citizens.iter_mut().zip(&keys) {
         if k != NONE && dead[k as usize] {
             c.last_sector = model.firms[k as usize].sector;
@@ -718,13 +728,16 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
         }
     }
     tally.exits_shock += n as u32;
-    compact(model, &dead, &keys);
-    refresh_workforce(model);
+    compact(model, &dead, keys);
+    let keys = std::mem::take(&mut model.employer_keys);
+    recount(model, &keys, true);
+    model.employer_keys = keys;
 }
 
 /// Remove dead firms, keeping ids sorted, and drop their ties; `keys` is
-/// each citizen's employer index before the removal.
-fn compact(model: &mut Model, dead: &[bool], keys: &[u32]) {
+/// each citizen's employer index before the removal, renumbered here and
+/// kept in the model for the next step.
+fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) {
     // Firms are sorted by id: the index updates run in id order.
     let mut next = 0u32;
     let mut new_index = Vec::with_capacity(model.firms.len());
@@ -750,12 +763,16 @@ fn compact(model: &mut Model, dead: &[bool], keys: &[u32]) {
     model
         .citizens
         .par_iter_mut()
-        .zip(keys.par_iter())
-        .for_each(|(c, &k)| {
-            if k != NONE && dead[k as usize] {
-                c.employer = NONE;
+        .zip(keys.par_iter_mut())
+        .for_each(|(c, k)| {
+            if *k != NONE {
+                *k = new_index[*k as usize];
+                if *k == NONE {
+                    c.employer = NONE;
+                }
             }
         });
+    model.employer_keys = keys;
     let n = model.firms.len();
     model.network.remap(&new_index, n);
 }

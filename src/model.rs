@@ -148,6 +148,10 @@ pub struct Model {
     pub firms: Vec<Firm>,
     /// Firm id → index in `firms`, or [`NONE`] for firms that exited.
     pub(crate) index_of: Vec<u32>,
+    /// Each citizen's employer index in `firms` (or [`NONE`]), kept in step
+    /// with the citizens and firms by the labour phase and the compaction,
+    /// so that no step looks up every citizen's employer id.
+    pub(crate) employer_keys: Vec<u32>,
     pub(crate) next_firm_id: u32,
     pub citizens: Vec<Citizen>,
     pub network: Network,
@@ -193,6 +197,7 @@ impl Model {
             sectors,
             firms: pop.firms,
             index_of,
+            employer_keys: Vec::new(),
             next_firm_id,
             citizens: pop.citizens,
             network: Network::default(),
@@ -407,6 +412,14 @@ mod tests {
                 .filter(|c| c.employed())
                 .all(|c| m.index(c.employer).is_some())
         );
+        assert!(
+            m.citizens
+                .iter()
+                .zip(&m.employer_keys)
+                .all(|(c, &k)| k == m.index(c.employer).map_or(NONE, |i| i as u32)),
+            "employer keys in step with the citizens"
+        );
+        assert_eq!(m.employer_keys.len(), m.citizens.len());
         assert!(
             m.network
                 .ties()

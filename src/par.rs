@@ -93,29 +93,51 @@ pub struct Groups {
 impl Groups {
     /// Group items by key, in parallel over ranges of keys.
     pub fn build(keys: &[u32], n: usize) -> Self {
+        // The counts are those of the keys: the groups are always full.
+        Self::fill(keys, offsets(&count_by_key(keys, n))).0
+    }
+
+    /// Group items by key when the number of items of each key is known
+    /// (`counts`, one per key): saves counting the keys. `None` if the
+    /// counts do not match the keys.
+    pub fn with_counts(keys: &[u32], counts: &[u32]) -> Option<Self> {
+        let (groups, full) = Self::fill(keys, offsets(counts));
+        full.then_some(groups)
+    }
+
+    /// Fill the groups whose starts `offsets` gives; with `false` if a key
+    /// has more or fewer items than its group has room for.
+    fn fill(keys: &[u32], offsets: Vec<u32>) -> (Self, bool) {
+        let n = offsets.len() - 1;
         let ranges = key_ranges(n, parts());
-        let offsets = offsets(&count_by_key(keys, n));
         let mut members = vec![0u32; offsets[n] as usize];
         let member_ranges: Vec<(usize, usize)> = ranges
             .iter()
             .map(|&(lo, hi)| (offsets[lo] as usize, offsets[hi] as usize))
             .collect();
-        split_by(&mut members, &member_ranges)
+        let full = split_by(&mut members, &member_ranges)
             .into_par_iter()
             .zip(ranges.par_iter())
-            .for_each(|(slice, &(lo, hi))| {
+            .map(|(slice, &(lo, hi))| {
                 let base = offsets[lo];
                 let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|o| o - base).collect();
                 for (item, &k) in keys.iter().enumerate() {
                     let k = k as usize;
                     if k >= lo && k < hi {
                         let f = &mut fill[k - lo];
+                        if *f >= offsets[k + 1] - base {
+                            return false;
+                        }
                         slice[*f as usize] = item as u32;
                         *f += 1;
                     }
                 }
-            });
-        Self { offsets, members }
+                (lo..hi).all(|k| fill[k - lo] == offsets[k + 1] - base)
+            })
+            .collect::<Vec<bool>>()
+            .into_iter()
+            .all(|full| full);
+        (Self { offsets, members }, full)
     }
 
     /// Items of key `k`.
@@ -200,6 +222,31 @@ mod tests {
             reference.members.len(),
             keys.iter().filter(|&&k| k != u32::MAX).count()
         );
+    }
+
+    #[test]
+    fn known_counts_give_the_same_groups_and_wrong_ones_are_refused() {
+        let keys: Vec<u32> = (0..500u32)
+            .map(|i| if i % 5 == 0 { u32::MAX } else { (i * 17) % 11 })
+            .collect();
+        let counts = count_by_key(&keys, 11);
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let g = Groups::with_counts(&keys, &counts).unwrap();
+                let b = Groups::build(&keys, 11);
+                assert_eq!((g.offsets, g.members), (b.offsets, b.members));
+                let mut more = counts.clone();
+                more[3] += 1;
+                assert!(Groups::with_counts(&keys, &more).is_none());
+                let mut fewer = counts.clone();
+                fewer[10] -= 1;
+                assert!(Groups::with_counts(&keys, &fewer).is_none());
+            });
+        }
     }
 
     #[test]
