@@ -243,14 +243,21 @@ impl Network {
     /// Keep each tie with the strength `kept` gives it (aligned with the
     /// ties; `None` dissolves it) and rebuild the adjacency of `n` firms.
     pub fn retain(&mut self, kept: &[Option<f32>], n: usize) {
-        (self.ties, self.ends) = self
+        let next = self
             .ties
             .par_iter()
             .zip(self.ends.par_iter())
             .zip(kept.par_iter())
             .filter_map(|((t, &e), k)| k.map(|strength| (Tie { strength, ..*t }, e)))
             .unzip();
-        self.adjacency = Adjacency::build(&self.ties, &self.ends, n);
+        self.set(next, n);
+    }
+
+    /// Replace the ties and their ends, and rebuild the adjacency of `n`
+    /// firms.
+    fn set(&mut self, (ties, ends): (Vec<Tie>, Vec<(u32, u32)>), n: usize) {
+        self.adjacency = Adjacency::build(&ties, &ends, n);
+        (self.ties, self.ends) = (ties, ends);
     }
 
     /// Add new ties (pairs not yet tied, with the indices of their firms)
@@ -275,7 +282,7 @@ impl Network {
             })
             .collect();
         let (ends, formed) = (&self.ends, &formed);
-        (self.ties, self.ends) = parts
+        let next = parts
             .into_par_iter()
             .flat_map_iter(|(lo, hi, flo, fhi)| {
                 let mut a = old[lo..hi].iter().zip(&ends[lo..hi]).peekable();
@@ -290,7 +297,7 @@ impl Network {
                 })
             })
             .unzip();
-        self.adjacency = Adjacency::build(&self.ties, &self.ends, n);
+        self.set(next, n);
     }
 
     /// After firms were removed, `new_index[i]` being the new index of the
@@ -298,7 +305,7 @@ impl Network {
     /// that exited, renumber the others' ends and rebuild the adjacency of
     /// the `n` remaining firms.
     pub fn remap(&mut self, new_index: &[u32], n: usize) {
-        (self.ties, self.ends) = self
+        let next = self
             .ties
             .par_iter()
             .zip(self.ends.par_iter())
@@ -307,7 +314,7 @@ impl Network {
                 (a != NONE && b != NONE).then_some((*t, (a, b)))
             })
             .unzip();
-        self.adjacency = Adjacency::build(&self.ties, &self.ends, n);
+        self.set(next, n);
     }
 }
 

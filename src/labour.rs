@@ -38,6 +38,18 @@ pub fn refresh_workforce(model: &mut Model) {
     model.employer_keys = keys;
 }
 
+/// The employer indices kept in the model (see [`Model::employer_keys`]),
+/// taken out for a phase that updates them; looked up if they are not
+/// one per citizen.
+fn take_employer_keys(model: &mut Model) -> Vec<u32> {
+    let keys = std::mem::take(&mut model.employer_keys);
+    if keys.len() == model.citizens.len() {
+        keys
+    } else {
+        employer_keys(model)
+    }
+}
+
 /// Recount the employees of every firm from each citizen's employer index
 /// `keys` (and, with `skills`, their mean skill; otherwise it is left as
 /// it was). Each firm's skills are summed in citizen order, as a
@@ -105,11 +117,8 @@ pub fn labour_market(
     // (separations, retirements, founders, hires) and then from step to
     // step by the compaction, so that the recounts and the compaction
     // need no lookups of employer ids.
-    let mut keys = std::mem::take(&mut model.employer_keys);
+    let mut keys = take_employer_keys(model);
     let m: &Model = model;
-    if keys.len() != m.citizens.len() {
-        keys = employer_keys(m);
-    }
     // Citizens of each firm (by index), in citizen order; the firms'
     // employee counts (recounted at the end of the last step) size the
     // groups.
@@ -543,7 +552,7 @@ pub fn labour_market(
         })
         .sum();
     tally.exits_shrunk += emptied;
-    compact(model, &dead, keys);
+    model.employer_keys = compact(model, &dead, keys);
     clock.lap(&mut model.timings.firm_demography);
     Ok(())
 }
@@ -719,7 +728,7 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
     if n == 0 {
         return;
     }
-    let keys = std::mem::take(&mut model.employer_keys);
+    let keys = take_employer_keys(model);
     for (c, &k) in model.citizens.iter_mut().zip(&keys) {
         if k != NONE && dead[k as usize] {
             c.last_sector = model.firms[k as usize].sector;
@@ -728,16 +737,14 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
         }
     }
     tally.exits_shock += n as u32;
-    compact(model, &dead, keys);
-    let keys = std::mem::take(&mut model.employer_keys);
+    let keys = compact(model, &dead, keys);
     recount(model, &keys, true);
     model.employer_keys = keys;
 }
 
 /// Remove dead firms, keeping ids sorted, and drop their ties; `keys` is
-/// each citizen's employer index before the removal, renumbered here and
-/// kept in the model for the next step.
-fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) {
+/// each citizen's employer index before the removal, returned renumbered.
+fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) -> Vec<u32> {
     // Firms are sorted by id: the index updates run in id order.
     let mut next = 0u32;
     let mut new_index = Vec::with_capacity(model.firms.len());
@@ -772,7 +779,7 @@ fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) {
                 }
             }
         });
-    model.employer_keys = keys;
     let n = model.firms.len();
     model.network.remap(&new_index, n);
+    keys
 }

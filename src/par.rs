@@ -115,10 +115,12 @@ impl Groups {
             .iter()
             .map(|&(lo, hi)| (offsets[lo] as usize, offsets[hi] as usize))
             .collect();
+        // A part that finds a group overfull stops (the groups are then
+        // thrown away, so the others may stop too).
         let full = split_by(&mut members, &member_ranges)
             .into_par_iter()
             .zip(ranges.par_iter())
-            .map(|(slice, &(lo, hi))| {
+            .all(|(slice, &(lo, hi))| {
                 let base = offsets[lo];
                 let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|o| o - base).collect();
                 for (item, &k) in keys.iter().enumerate() {
@@ -133,10 +135,7 @@ impl Groups {
                     }
                 }
                 (lo..hi).all(|k| fill[k - lo] == offsets[k + 1] - base)
-            })
-            .collect::<Vec<bool>>()
-            .into_iter()
-            .all(|full| full);
+            });
         (Self { offsets, members }, full)
     }
 
