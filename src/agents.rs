@@ -51,7 +51,7 @@ impl SizeClass {
 }
 
 /// A firm (one establishment; group plants share a `group`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Firm {
     pub id: FirmId,
     pub sector: u8,

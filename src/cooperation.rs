@@ -666,7 +666,6 @@ fn candidate<R: rand::Rng + ?Sized>(
 /// fairs, as lists of attending firm indices.
 fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec<u32>> {
     let c = &m.scenario.cooperation;
-    let mut events = Vec::new();
     let draw_external =
         |sector: usize, n: usize, rng: &mut crate::rng::Stream, out: &mut Vec<u32>| {
             let mut themes = vec![sector];
@@ -686,33 +685,44 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
             .map(|p| p.sample(rng) as u64)
             .unwrap_or(0)
     };
-    for (pos, org) in m.institutions.clusters.iter().enumerate() {
-        let mut rng = m.streams.rng(Purpose::Events, ctx.step, u64::from(org.id));
-        // Cluster animation is part of the local authority's budget.
-        let shares = &m.institutions.budget_shares[org.region as usize];
-        let animation = crate::governance::relative_share(m, shares, crate::governance::CLUSTER);
-        let n = poisson(ctx.levers.event_rate * animation * ctx.dt, &mut rng);
-        for _ in 0..n {
-            let mut attendees: Vec<u32> = space
-                .cluster_members
-                .of(pos)
-                .iter()
-                .copied()
-                .filter(|_| rng.random::<f64>() < c.event_attendance)
-                .collect();
-            draw_external(
-                org.sector as usize,
-                c.event_external_attendees as usize,
-                &mut rng,
-                &mut attendees,
-            );
-            attendees.sort_unstable();
-            attendees.dedup();
-            if attendees.len() > 1 {
-                events.push(attendees);
+    // Each cluster organisation draws its events from its own stream: in
+    // parallel, collected in organisation order.
+    let mut events: Vec<Vec<u32>> = m
+        .institutions
+        .clusters
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(pos, org)| {
+            let mut rng = m.streams.rng(Purpose::Events, ctx.step, u64::from(org.id));
+            // Cluster animation is part of the local authority's budget.
+            let shares = &m.institutions.budget_shares[org.region as usize];
+            let animation =
+                crate::governance::relative_share(m, shares, crate::governance::CLUSTER);
+            let n = poisson(ctx.levers.event_rate * animation * ctx.dt, &mut rng);
+            let mut events = Vec::new();
+            for _ in 0..n {
+                let mut attendees: Vec<u32> = space
+                    .cluster_members
+                    .of(pos)
+                    .iter()
+                    .copied()
+                    .filter(|_| rng.random::<f64>() < c.event_attendance)
+                    .collect();
+                draw_external(
+                    org.sector as usize,
+                    c.event_external_attendees as usize,
+                    &mut rng,
+                    &mut attendees,
+                );
+                attendees.sort_unstable();
+                attendees.dedup();
+                if attendees.len() > 1 {
+                    events.push(attendees);
+                }
             }
-        }
-    }
+            events
+        })
+        .collect();
     let mut rng = m.streams.rng(Purpose::Events, ctx.step, 1u64 << 48);
     let fairs = poisson(ctx.levers.fairs_per_year * ctx.dt, &mut rng);
     for k in 0..fairs {

@@ -168,52 +168,69 @@ pub fn labour_market(
         })
         .collect();
 
-    // Apply fates of firms: relocations now, exits at compaction.
-    let mut dead = vec![false; n];
-    for (i, (fate, _, _)) in turnover.iter().enumerate() {
-        match *fate {
-            Fate::Stays => {}
-            Fate::Relocated { region, x, y } => {
-                let f = &mut model.firms[i];
-                f.region = region;
-                f.x = x;
-                f.y = y;
-                f.cluster = NONE;
-                tally.relocations += 1;
-                for &c in work.of(i) {
-                    model.citizens[c as usize].region = region;
-                    tally.migrations += 1;
-                }
+    // Apply fates of firms: relocations now, exits at compaction. The
+    // counts are integers and relocations are few: the per-firm passes run
+    // in parallel, the relocations in firm order.
+    let mut dead: Vec<bool> = turnover
+        .par_iter()
+        .map(|(fate, _, _)| fate.exits())
+        .collect();
+    let exits = turnover
+        .par_iter()
+        .map(|(fate, _, _)| {
+            let mut count = [0u32; 5];
+            match fate {
+                Fate::Stays | Fate::Relocated { .. } => {}
+                Fate::Bankrupt => count[0] = 1,
+                Fate::Shrunk => count[1] = 1,
+                Fate::OwnerExit => count[2] = 1,
+                Fate::Offshored => count[3] = 1,
+                Fate::Closed => count[4] = 1,
             }
-            Fate::Bankrupt => {
-                dead[i] = true;
-                tally.exits_bankrupt += 1;
-            }
-            Fate::Shrunk => {
-                dead[i] = true;
-                tally.exits_shrunk += 1;
-            }
-            Fate::OwnerExit => {
-                dead[i] = true;
-                tally.exits_owner += 1;
-            }
-            Fate::Offshored => {
-                dead[i] = true;
-                tally.exits_offshored += 1;
-            }
-            Fate::Closed => {
-                dead[i] = true;
-                tally.exits_shock += 1;
-            }
+            count
+        })
+        .reduce(|| [0; 5], |a, b| std::array::from_fn(|k| a[k] + b[k]));
+    tally.exits_bankrupt += exits[0];
+    tally.exits_shrunk += exits[1];
+    tally.exits_owner += exits[2];
+    tally.exits_offshored += exits[3];
+    tally.exits_shock += exits[4];
+    let moved: Vec<(usize, u16, f32, f32)> = turnover
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, (fate, _, _))| match *fate {
+            Fate::Relocated { region, x, y } => Some((i, region, x, y)),
+            _ => None,
+        })
+        .collect();
+    for (i, region, x, y) in moved {
+        let f = &mut model.firms[i];
+        f.region = region;
+        f.x = x;
+        f.y = y;
+        f.cluster = NONE;
+        tally.relocations += 1;
+        for &c in work.of(i) {
+            model.citizens[c as usize].region = region;
+            tally.migrations += 1;
         }
     }
-    let mut founders: Vec<(u32, usize)> = Vec::new();
-    let mut separated: Vec<(u32, u8)> = Vec::new();
-    for (i, (_, gone, found)) in turnover.into_iter().enumerate() {
-        let sector = model.firms[i].sector;
-        separated.extend(gone.into_iter().map(|c| (c, sector)));
-        founders.extend(found.into_iter().map(|c| (c, i)));
-    }
+    let firms = &model.firms;
+    let separated: Vec<(u32, u8)> = turnover
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, (_, gone, _))| {
+            let sector = firms[i].sector;
+            gone.iter().map(move |&c| (c, sector))
+        })
+        .collect();
+    let founders: Vec<(u32, usize)> = turnover
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, (_, _, found))| found.iter().map(move |&c| (c, i)))
+        .collect();
+    turnover.into_par_iter().for_each(drop);
+    let mut separated = separated;
     tally.separations += separated.len() as u32;
     // A citizen has one employer, so appears at most once: applied in
     // citizen order, in parallel over ranges of citizens.
@@ -503,18 +520,33 @@ pub fn labour_market(
     // Founders work in their firms; the new firms join the population.
     let mut targets = market.targets.clone();
     let first_new = targets.len();
-    for (k, (f, c)) in created.iter().enumerate() {
-        let cit = &mut model.citizens[*c as usize];
-        cit.employer = f.id;
-        cit.last_sector = f.sector;
-        keys[*c as usize] = (first_new + k) as u32;
-    }
-    for (f, _) in created {
-        model.index_of.push(model.firms.len() as u32);
-        model.firms.push(f);
-        targets.push(1);
-        dead.push(false);
-    }
+    // Each founder founds one firm: in citizen order, in parallel over
+    // ranges of citizens.
+    let mut founded: Vec<(u32, u32)> = created
+        .iter()
+        .enumerate()
+        .map(|(k, &(_, c))| (c, k as u32))
+        .collect();
+    founded.par_sort_unstable();
+    for_each_in_ranges(
+        &mut model.citizens,
+        &mut keys,
+        &founded,
+        |cit, key, &(_, k)| {
+            let f = &created[k as usize].0;
+            cit.employer = f.id;
+            cit.last_sector = f.sector;
+            *key = first_new as u32 + k;
+            0
+        },
+    );
+    let n_created = created.len();
+    model
+        .index_of
+        .extend((first_new..first_new + n_created).map(|i| i as u32));
+    model.firms.extend(created.into_iter().map(|(f, _)| f));
+    targets.resize(first_new + n_created, 1);
+    dead.resize(first_new + n_created, false);
     for (k, size) in declared_targets {
         targets[first_new + k] = size;
     }
@@ -573,24 +605,43 @@ fn matching(
     let m: &Model = model;
     let vacancies: Vec<u32> = m
         .firms
-        .iter()
-        .zip(targets)
+        .par_iter()
+        .zip(targets.par_iter())
         .map(|(f, &t)| t.saturating_sub(f.employees))
         .collect();
-    // Per region, the firms with vacancies and their rank in this step's
-    // hiring queue side by side, so an application costs one load for both.
-    let mut by_region: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_regions];
-    let mut cumulative: Vec<Vec<f64>> = vec![Vec::new(); n_regions];
-    let mut region_vacancies = vec![0.0; n_regions];
-    for (i, &v) in vacancies.iter().enumerate() {
-        if v > 0 {
-            let r = m.firms[i].region as usize;
-            region_vacancies[r] += f64::from(v);
-            by_region[r].push((i as u32, queue.get(i).copied().unwrap_or(u32::MAX)));
-            cumulative[r].push(region_vacancies[r]);
-        }
+    // Per region, the firms with vacancies (in firm order) and their rank
+    // in this step's hiring queue side by side, so an application costs
+    // one load for both; regions in parallel, each summed in firm order.
+    let hiring: Vec<u32> = m
+        .firms
+        .par_iter()
+        .zip(vacancies.par_iter())
+        .map(|(f, &v)| if v > 0 { u32::from(f.region) } else { NONE })
+        .collect();
+    let hiring = par::Groups::build(&hiring, n_regions);
+    let per_region: Vec<_> = (0..n_regions)
+        .into_par_iter()
+        .map(|r| {
+            let firms = hiring.of(r);
+            let mut list = Vec::with_capacity(firms.len());
+            let mut cumulative = Vec::with_capacity(firms.len());
+            let mut acc = 0.0;
+            for &i in firms {
+                acc += f64::from(vacancies[i as usize]);
+                list.push((i, queue.get(i as usize).copied().unwrap_or(u32::MAX)));
+                cumulative.push(acc);
+            }
+            (list, Cumulative::new(cumulative), acc)
+        })
+        .collect();
+    let mut by_region = Vec::with_capacity(n_regions);
+    let mut cumulative = Vec::with_capacity(n_regions);
+    let mut region_vacancies = Vec::with_capacity(n_regions);
+    for (list, cum, total) in per_region {
+        by_region.push(list);
+        cumulative.push(cum);
+        region_vacancies.push(total);
     }
-    let cumulative: Vec<Cumulative> = cumulative.into_iter().map(Cumulative::new).collect();
     let mut kernel = Vec::new();
     m.territory.cumulative_kernel(
         &region_vacancies,
@@ -745,28 +796,72 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
 /// Remove dead firms, keeping ids sorted, and drop their ties; `keys` is
 /// each citizen's employer index before the removal, returned renumbered.
 fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) -> Vec<u32> {
-    // Firms are sorted by id: the index updates run in id order.
-    let mut next = 0u32;
-    let mut new_index = Vec::with_capacity(model.firms.len());
-    for (f, d) in model.firms.iter().zip(dead) {
-        if *d {
-            model.index_of[f.id as usize] = NONE;
-            new_index.push(NONE);
-        } else {
-            model.index_of[f.id as usize] = next;
-            new_index.push(next);
-            next += 1;
-        }
+    // In parallel over blocks of firms: each block's first new index is
+    // the number of firms kept before it. Firms are sorted by id, so the
+    // ids of a block span a range of `index_of` of its own.
+    let n_old = model.firms.len();
+    let blocks = par::key_ranges(n_old, par::parts());
+    let kept: Vec<usize> = blocks
+        .par_iter()
+        .map(|&(a, b)| dead[a..b].iter().filter(|&&d| !d).count())
+        .collect();
+    let starts: Vec<u32> = kept
+        .iter()
+        .scan(0u32, |acc, &k| {
+            let start = *acc;
+            *acc += k as u32;
+            Some(start)
+        })
+        .collect();
+    let firms = &model.firms;
+    let id_at = |k: usize| firms.get(k).map_or(model.index_of.len(), |f| f.id as usize);
+    let id_ranges: Vec<(usize, usize)> = blocks
+        .iter()
+        .map(|&(a, b)| (if a == 0 { 0 } else { id_at(a) }, id_at(b)))
+        .collect();
+    let mut new_index = vec![NONE; n_old];
+    par::split_by(&mut new_index, &blocks)
+        .into_par_iter()
+        .zip(par::split_by(&mut model.index_of, &id_ranges))
+        .zip(blocks.par_iter().zip(&id_ranges).zip(&starts))
+        .for_each(
+            |((new_index, index_of), ((&(a, b), &(id_lo, _)), &start))| {
+                let mut next = start;
+                for (k, f) in firms[a..b].iter().enumerate() {
+                    let slot = &mut index_of[f.id as usize - id_lo];
+                    if dead[a + k] {
+                        *slot = NONE;
+                    } else {
+                        *slot = next;
+                        new_index[k] = next;
+                        next += 1;
+                    }
+                }
+            },
+        );
+    // In place, so that the firms' buffer keeps its capacity from step to
+    // step (the firms created in the next step are appended without moving
+    // and page-faulting a new buffer): each block gathers its kept firms at
+    // its front, in order and in parallel, then the blocks' runs are moved
+    // down one after the other.
+    par::split_by(&mut model.firms, &blocks)
+        .into_par_iter()
+        .zip(blocks.par_iter())
+        .for_each(|(firms, &(a, _))| {
+            let mut w = 0;
+            for k in 0..firms.len() {
+                if !dead[a + k] {
+                    firms[w] = firms[k];
+                    w += 1;
+                }
+            }
+        });
+    let mut w = 0;
+    for (&(a, _), &k) in blocks.iter().zip(&kept) {
+        model.firms.copy_within(a..a + k, w);
+        w += k;
     }
-    // In place: the firms' buffer keeps its capacity from step to step, so
-    // the firms created in the next step are appended without moving (and
-    // page-faulting) a new buffer of all firms.
-    let mut k = 0;
-    model.firms.retain(|_| {
-        let keep = !dead[k];
-        k += 1;
-        keep
-    });
+    model.firms.truncate(w);
     model
         .citizens
         .par_iter_mut()
