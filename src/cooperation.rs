@@ -677,6 +677,12 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
                 }
             }
         };
+    // An event needs two distinct attendees.
+    let held = |mut attendees: Vec<u32>| {
+        attendees.sort_unstable();
+        attendees.dedup();
+        (attendees.len() > 1).then_some(attendees)
+    };
     let poisson = |mean: f64, rng: &mut crate::rng::Stream| -> u64 {
         if mean <= 0.0 {
             return 0;
@@ -714,11 +720,7 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
                     &mut rng,
                     &mut attendees,
                 );
-                attendees.sort_unstable();
-                attendees.dedup();
-                if attendees.len() > 1 {
-                    events.push(attendees);
-                }
+                events.extend(held(attendees));
             }
             events
         })
@@ -732,11 +734,7 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
         let theme = rng.random_range(0..crate::scenario::N_SECTORS);
         let mut attendees = Vec::new();
         draw_external(theme, c.fair_size as usize, &mut rng, &mut attendees);
-        attendees.sort_unstable();
-        attendees.dedup();
-        if attendees.len() > 1 {
-            events.push(attendees);
-        }
+        events.extend(held(attendees));
     }
     events
 }

@@ -216,7 +216,7 @@ pub fn labour_market(
         }
     }
     let firms = &model.firms;
-    let separated: Vec<(u32, u8)> = turnover
+    let mut separated: Vec<(u32, u8)> = turnover
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, (_, gone, _))| {
@@ -229,8 +229,8 @@ pub fn labour_market(
         .enumerate()
         .flat_map_iter(|(i, (_, _, found))| found.iter().map(move |&c| (c, i)))
         .collect();
+    // The staff lists are freed in parallel too.
     turnover.into_par_iter().for_each(drop);
-    let mut separated = separated;
     tally.separations += separated.len() as u32;
     // A citizen has one employer, so appears at most once: applied in
     // citizen order, in parallel over ranges of citizens.
@@ -813,49 +813,43 @@ fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) -> Vec<u32> {
             Some(start)
         })
         .collect();
-    let firms = &model.firms;
-    let id_at = |k: usize| firms.get(k).map_or(model.index_of.len(), |f| f.id as usize);
+    let id_at = |k: usize| {
+        model
+            .firms
+            .get(k)
+            .map_or(model.index_of.len(), |f| f.id as usize)
+    };
     let id_ranges: Vec<(usize, usize)> = blocks
         .iter()
         .map(|&(a, b)| (if a == 0 { 0 } else { id_at(a) }, id_at(b)))
         .collect();
+    // In place, so that the firms' buffer keeps its capacity from step to
+    // step (the firms created in the next step are appended without moving
+    // and page-faulting a new buffer): each block, in parallel, numbers its
+    // kept firms and gathers them at its front in order, then the blocks'
+    // runs are moved down one after the other.
     let mut new_index = vec![NONE; n_old];
-    par::split_by(&mut new_index, &blocks)
+    par::split_by(&mut model.firms, &blocks)
         .into_par_iter()
+        .zip(par::split_by(&mut new_index, &blocks))
         .zip(par::split_by(&mut model.index_of, &id_ranges))
         .zip(blocks.par_iter().zip(&id_ranges).zip(&starts))
         .for_each(
-            |((new_index, index_of), ((&(a, b), &(id_lo, _)), &start))| {
-                let mut next = start;
-                for (k, f) in firms[a..b].iter().enumerate() {
-                    let slot = &mut index_of[f.id as usize - id_lo];
+            |(((firms, new_index), index_of), ((&(a, _), &(id_lo, _)), &start))| {
+                let mut w = 0;
+                for k in 0..firms.len() {
+                    let slot = &mut index_of[firms[k].id as usize - id_lo];
                     if dead[a + k] {
                         *slot = NONE;
                     } else {
-                        *slot = next;
-                        new_index[k] = next;
-                        next += 1;
+                        *slot = start + w as u32;
+                        new_index[k] = *slot;
+                        firms[w] = firms[k];
+                        w += 1;
                     }
                 }
             },
         );
-    // In place, so that the firms' buffer keeps its capacity from step to
-    // step (the firms created in the next step are appended without moving
-    // and page-faulting a new buffer): each block gathers its kept firms at
-    // its front, in order and in parallel, then the blocks' runs are moved
-    // down one after the other.
-    par::split_by(&mut model.firms, &blocks)
-        .into_par_iter()
-        .zip(blocks.par_iter())
-        .for_each(|(firms, &(a, _))| {
-            let mut w = 0;
-            for k in 0..firms.len() {
-                if !dead[a + k] {
-                    firms[w] = firms[k];
-                    w += 1;
-                }
-            }
-        });
     let mut w = 0;
     for (&(a, _), &k) in blocks.iter().zip(&kept) {
         model.firms.copy_within(a..a + k, w);
