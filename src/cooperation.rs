@@ -1043,18 +1043,24 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         }
     }
     let year = ctx.year as i16;
-    // Firms are sorted by id, so `lo < hi` gives `a < b`.
+    // A tie is stored with `a < b` (ids) and its ends in the same order.
     let formed: Vec<(Tie, (u32, u32))> = accepted
         .par_iter()
         .map(|p| {
+            let (lo, hi) = (m.firms[p.lo as usize].id, m.firms[p.hi as usize].id);
+            let (a, b, ends) = if lo < hi {
+                (lo, hi, (p.lo, p.hi))
+            } else {
+                (hi, lo, (p.hi, p.lo))
+            };
             let tie = Tie {
-                a: m.firms[p.lo as usize].id,
-                b: m.firms[p.hi as usize].id,
+                a,
+                b,
                 strength: 1.0,
                 origin: p.origin,
                 formed: year,
             };
-            (tie, (p.lo, p.hi))
+            (tie, ends)
         })
         .collect();
     tally.ties_formed = formed.len() as u32;

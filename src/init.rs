@@ -251,6 +251,17 @@ pub fn populate(
             firms.len()
         )));
     }
+    // Firms are stored by region (see `labour::compact`), in the order
+    // they were drawn within a region; ids follow that order.
+    let regions: Vec<u32> = firms.iter().map(|f| u32::from(f.region)).collect();
+    let mut firms = {
+        let mut sorted = Vec::with_capacity(firms.len() + s.declared_firms.len());
+        crate::par::sort_by_small_key(&firms, &regions, n_regions, &mut sorted, Firm::FRESH);
+        sorted
+    };
+    for (k, f) in firms.iter_mut().enumerate() {
+        f.id = k as u32;
+    }
     // Firms declared by name that exist at the start, with their staff.
     for (index, d) in s.declared_firms.values().enumerate() {
         if d.founded <= s.run.start_year {
@@ -314,9 +325,11 @@ pub fn populate(
     // The regions of the unemployed come from one stream, in order.
     let mut rng = streams.rng(Purpose::InitCitizens, 1, 0);
     let start = citizens.len() as u64;
-    let regions: Vec<usize> = (start..n_citizens.max(start))
+    let mut regions: Vec<usize> = (start..n_citizens.max(start))
         .map(|_| draw_cumulative(&urban, rng.random()).unwrap_or(0))
         .collect();
+    // Stored by region too.
+    regions.sort_unstable();
     let seekers = regions
         .par_iter()
         .enumerate()

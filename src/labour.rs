@@ -510,7 +510,10 @@ pub fn labour_market(
                 rng.random(),
             )
         });
-        model.citizens.par_extend(entrants);
+        // Stored by region, as the citizens before them (see `compact`).
+        let mut entrants: Vec<Citizen> = entrants.collect();
+        entrants.par_sort_by_key(|c| c.region);
+        model.citizens.extend(entrants);
         keys.resize(model.citizens.len(), NONE);
         tally.entrants = tally.retirements + extra as u32;
     }
@@ -793,69 +796,48 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
     model.employer_keys = keys;
 }
 
-/// Remove dead firms, keeping ids sorted, and drop their ties; `keys` is
-/// each citizen's employer index before the removal, returned renumbered.
+/// Remove dead firms and store the others by region (in their previous
+/// order within a region), and drop the dead firms' ties; `keys` is each
+/// citizen's employer index before the removal, returned renumbered.
+///
+/// Storing firms by region keeps what a step reads together close in
+/// memory: partners, suppliers and receivers are mostly drawn from the
+/// firm's own and nearby regions, and a region's job seekers apply to its
+/// firms. Firms created in the step (appended at the end) and firms that
+/// relocated join their region's run here. The order is a function of the
+/// state only: the same for any number of threads.
 fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) -> Vec<u32> {
-    // In parallel over blocks of firms: each block's first new index is
-    // the number of firms kept before it. Firms are sorted by id, so the
-    // ids of a block span a range of `index_of` of its own.
     let n_old = model.firms.len();
-    let blocks = par::key_ranges(n_old, par::parts());
-    let kept: Vec<usize> = blocks
+    let n_regions = model.territory.len();
+    let region: Vec<u32> = model
+        .firms
         .par_iter()
-        .map(|&(a, b)| dead[a..b].iter().filter(|&&d| !d).count())
+        .zip(dead.par_iter())
+        .map(|(f, &d)| if d { NONE } else { u32::from(f.region) })
         .collect();
-    let starts: Vec<u32> = kept
-        .iter()
-        .scan(0u32, |acc, &k| {
-            let start = *acc;
-            *acc += k as u32;
-            Some(start)
-        })
-        .collect();
-    let id_at = |k: usize| {
-        model
-            .firms
-            .get(k)
-            .map_or(model.index_of.len(), |f| f.id as usize)
-    };
-    let id_ranges: Vec<(usize, usize)> = blocks
-        .iter()
-        .map(|&(a, b)| (if a == 0 { 0 } else { id_at(a) }, id_at(b)))
-        .collect();
-    // In place, so that the firms' buffer keeps its capacity from step to
-    // step (the firms created in the next step are appended without moving
-    // and page-faulting a new buffer): each block, in parallel, numbers its
-    // kept firms and gathers them at its front in order, then the blocks'
-    // runs are moved down one after the other.
-    let mut new_index = vec![NONE; n_old];
-    par::split_by(&mut model.firms, &blocks)
-        .into_par_iter()
-        .zip(par::split_by(&mut new_index, &blocks))
-        .zip(par::split_by(&mut model.index_of, &id_ranges))
-        .zip(blocks.par_iter().zip(&id_ranges).zip(&starts))
-        .for_each(
-            |(((firms, new_index), index_of), ((&(a, _), &(id_lo, _)), &start))| {
-                let mut w = 0;
-                for k in 0..firms.len() {
-                    let slot = &mut index_of[firms[k].id as usize - id_lo];
-                    if dead[a + k] {
-                        *slot = NONE;
-                    } else {
-                        *slot = start + w as u32;
-                        new_index[k] = *slot;
-                        firms[w] = firms[k];
-                        w += 1;
-                    }
-                }
-            },
-        );
-    let mut w = 0;
-    for (&(a, _), &k) in blocks.iter().zip(&kept) {
-        model.firms.copy_within(a..a + k, w);
-        w += k;
+    // The spare buffer keeps its length and capacity from step to step,
+    // with room for the next step's new firms so that appending them does
+    // not move it.
+    let mut moved = std::mem::take(&mut model.firm_buffer);
+    let room = n_old + n_old / 8;
+    if moved.capacity() < room {
+        // Stale contents need not be copied to a larger buffer.
+        moved = Vec::new();
+        moved.reserve_exact(2 * n_old);
     }
-    model.firms.truncate(w);
+    let new_index = par::sort_by_small_key(
+        &model.firms,
+        &region,
+        n_regions,
+        &mut moved,
+        crate::agents::Firm::FRESH,
+    );
+    model.firm_buffer = std::mem::replace(&mut model.firms, moved);
+    model.index_of.par_iter_mut().for_each(|i| {
+        if *i != NONE {
+            *i = new_index[*i as usize];
+        }
+    });
     model
         .citizens
         .par_iter_mut()

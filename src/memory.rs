@@ -1,16 +1,17 @@
 //! Estimated peak memory of a run, for the pre-flight check of large runs.
 //!
 //! Peak resident memory is dominated by per-agent state that grows over the
-//! run: firms (their struct, ids, ties and the busiest phase's per-firm
+//! run: firms (their struct, twice: the compaction sorts them into a spare
+//! buffer; ids, ties and the busiest phase's per-firm
 //! buffers) and citizens (their struct and the labour market's per-step
 //! keys). Over 1950–2025 with the default dynamics, firms end at about 2.8 ×
 //! their initial number, ties at about 3.4 × the initial firms and the labour
 //! force at 1.576 × its start. Measured peaks (`/usr/bin/time -v`, see
 //! docs/PERFORMANCE.md) give, per agent at the start of a 1950–2025 run:
 //!
-//! peak ≈ 20 MiB + 2 200 B × firms + 90 B × citizens
+//! peak ≈ 20 MiB + 2 750 B × firms + 90 B × citizens
 //!
-//! which is 2–21 % above the largest measured peaks of 20 000 to 1 000 000 firms
+//! which is 8–16 % above the largest measured peaks of 20 000 to 1 000 000 firms
 //! (the command line keeps freed memory in the process between steps,
 //! which costs 15–25 % of peak memory and saves refaulting it).
 //! The number of firms follows the labour force (about one firm per ten
@@ -23,7 +24,7 @@ use serde::Serialize;
 use crate::scenario::Scenario;
 
 /// Bytes per firm at the start of a 1950–2025 run.
-pub const BYTES_PER_FIRM: f64 = 2200.0;
+pub const BYTES_PER_FIRM: f64 = 2750.0;
 /// Bytes per citizen at the start of a 1950–2025 run.
 pub const BYTES_PER_CITIZEN: f64 = 90.0;
 /// Firms per citizen the economy settles to (the firm population follows
@@ -91,10 +92,10 @@ mod tests {
         // (firms, citizens, measured peak RSS in kB) of full default-territory
         // runs of `proxima run --threads 2` (docs/PERFORMANCE.md).
         for (firms, citizens, measured_kb) in [
-            (20_000, 200_000, 67_224.0),
-            (20_000, 600_000, 177_680.0),
-            (100_000, 1_000_000, 317_856.0),
-            (1_000_000, 10_000_000, 2_697_484.0),
+            (20_000, 200_000, 79_060.0),
+            (20_000, 600_000, 203_584.0),
+            (100_000, 1_000_000, 349_500.0),
+            (1_000_000, 10_000_000, 3_190_916.0),
         ] {
             let mut s = Scenario::default();
             s.population.firms = firms;

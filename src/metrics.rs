@@ -462,11 +462,13 @@ pub struct FirmRow {
     pub productivity: f64,
 }
 
-/// Every living firm at the end of the step just simulated.
+/// Every living firm at the end of the step just simulated, by id.
 pub fn firm_rows(m: &Model, year: i64) -> Vec<FirmRow> {
-    m.firms
-        .iter()
-        .enumerate()
+    let mut order: Vec<usize> = (0..m.firms.len()).collect();
+    order.sort_unstable_by_key(|&i| m.firms[i].id);
+    order
+        .into_iter()
+        .map(|i| (i, &m.firms[i]))
         .map(|(i, f)| FirmRow {
             year,
             firm_id: f.id,

@@ -144,8 +144,11 @@ pub struct Model {
     pub(crate) streams: Streams,
     pub territory: Territory,
     pub sectors: SectorTable,
-    /// Living firms, sorted by id.
+    /// Living firms, stored by region (see `labour::compact`).
     pub firms: Vec<Firm>,
+    /// Spare buffer the compaction gathers the firms into (performance
+    /// only: its contents mean nothing).
+    pub(crate) firm_buffer: Vec<Firm>,
     /// Firm id → index in `firms`, or [`NONE`] for firms that exited.
     pub(crate) index_of: Vec<u32>,
     /// Each citizen's employer index in `firms` (or [`NONE`]), kept in step
@@ -197,6 +200,7 @@ impl Model {
             sectors,
             firms: pop.firms,
             index_of,
+            firm_buffer: Vec::new(),
             employer_keys: Vec::new(),
             next_firm_id,
             citizens: pop.citizens,
@@ -389,8 +393,14 @@ mod tests {
 
     fn check_invariants(m: &Model, out: &StepOutput) {
         assert!(
-            m.firms.windows(2).all(|w| w[0].id < w[1].id),
-            "firms sorted by id"
+            m.firms.windows(2).all(|w| w[0].region <= w[1].region),
+            "firms stored by region"
+        );
+        assert!(
+            crate::metrics::firm_rows(m, 0)
+                .windows(2)
+                .all(|w| w[0].firm_id < w[1].firm_id),
+            "firms.csv lists firms by id"
         );
         for (i, f) in m.firms.iter().enumerate() {
             assert_eq!(m.index(f.id), Some(i));

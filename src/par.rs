@@ -168,6 +168,72 @@ impl Groups {
     }
 }
 
+/// Stable counting sort by a small key, in parallel: `out` receives the
+/// items whose key is below `n` grouped by key, each key's items in their
+/// order in `items` (items with other keys are left out); returns the new
+/// position of every item, or `u32::MAX` for those left out.
+///
+/// `out` is resized (only its tail is written with `fill`, then every slot
+/// is overwritten), so a buffer passed from call to call is reused without
+/// a pass over it. Each thread moves a contiguous block of the items: block
+/// `b`'s items of key `r` go after those of the blocks before it, after all
+/// items of the keys before `r` — the order of a sequential stable sort,
+/// whatever the split.
+pub fn sort_by_small_key<T: Copy + Send + Sync>(
+    items: &[T],
+    keys: &[u32],
+    n: usize,
+    out: &mut Vec<T>,
+    fill: T,
+) -> Vec<u32> {
+    let blocks = key_ranges(items.len().min(keys.len()), parts());
+    let counts: Vec<Vec<u32>> = blocks
+        .par_iter()
+        .map(|&(a, b)| {
+            let mut count = vec![0u32; n];
+            for &k in &keys[a..b] {
+                if let Some(c) = count.get_mut(k as usize) {
+                    *c += 1;
+                }
+            }
+            count
+        })
+        .collect();
+    // Segments of `out` in key-major, block-minor order.
+    let mut ranges = Vec::with_capacity(n * blocks.len());
+    let mut starts = vec![vec![0u32; n]; blocks.len()];
+    let mut next = 0usize;
+    for k in 0..n {
+        for (start, count) in starts.iter_mut().zip(&counts) {
+            start[k] = next as u32;
+            ranges.push((next, next + count[k] as usize));
+            next += count[k] as usize;
+        }
+    }
+    out.resize(next, fill);
+    let mut segments: Vec<Vec<&mut [T]>> = (0..blocks.len()).map(|_| Vec::new()).collect();
+    for (s, segment) in split_by(out, &ranges).into_iter().enumerate() {
+        segments[s % blocks.len()].push(segment);
+    }
+    let mut position = vec![u32::MAX; items.len()];
+    split_by(&mut position, &blocks)
+        .into_par_iter()
+        .zip(segments)
+        .zip(blocks.par_iter().zip(starts))
+        .for_each(|((position, mut segments), (&(a, b), start))| {
+            let mut filled = vec![0usize; n];
+            for ((slot, &k), item) in position.iter_mut().zip(&keys[a..b]).zip(&items[a..b]) {
+                let k = k as usize;
+                if let (Some(segment), Some(f)) = (segments.get_mut(k), filled.get_mut(k)) {
+                    segment[*f] = *item;
+                    *slot = start[k] + *f as u32;
+                    *f += 1;
+                }
+            }
+        });
+    position
+}
+
 /// Cut `v` into consecutive mutable slices covering `ranges` (which must be
 /// contiguous, in order, and start at 0).
 pub fn split_by<'a, T>(v: &'a mut [T], ranges: &[(usize, usize)]) -> Vec<&'a mut [T]> {
@@ -245,6 +311,40 @@ mod tests {
                 fewer[10] -= 1;
                 assert!(Groups::with_counts(&keys, &fewer).is_none());
             });
+        }
+    }
+
+    #[test]
+    fn sort_by_small_key_is_stable_and_the_same_for_any_split() {
+        let keys: Vec<u32> = (0..997u32)
+            .map(|i| if i % 11 == 0 { u32::MAX } else { (i * 7) % 5 })
+            .collect();
+        let items: Vec<u64> = (0..997u64).map(|i| i * 3).collect();
+        // The sequential stable sort it must equal.
+        let mut expected: Vec<(u32, u64)> = keys
+            .iter()
+            .zip(&items)
+            .filter(|(k, _)| **k < 5)
+            .map(|(&k, &v)| (k, v))
+            .collect();
+        expected.sort_by_key(|&(k, _)| k);
+        let expected: Vec<u64> = expected.into_iter().map(|(_, v)| v).collect();
+        for threads in [1, 2, 3, 8] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            // A reused buffer, longer than needed and with stale contents.
+            let mut out = vec![7u64; 2000];
+            let position = pool.install(|| sort_by_small_key(&items, &keys, 5, &mut out, 0));
+            assert_eq!(out, expected);
+            for (i, &p) in position.iter().enumerate() {
+                if keys[i] < 5 {
+                    assert_eq!(out[p as usize], items[i]);
+                } else {
+                    assert_eq!(p, u32::MAX);
+                }
+            }
         }
     }
 
