@@ -11,7 +11,7 @@
 //!
 //! peak ≈ 20 MiB + 2 750 B × firms + 90 B × citizens
 //!
-//! which is 8–16 % above the largest measured peaks of 20 000 to 1 000 000 firms
+//! which is 5–16 % above the largest measured peaks of 20 000 to 1 000 000 firms
 //! (the command line keeps freed memory in the process between steps,
 //! which costs 15–25 % of peak memory and saves refaulting it).
 //! The number of firms follows the labour force (about one firm per ten
@@ -94,7 +94,7 @@ mod tests {
         for (firms, citizens, measured_kb) in [
             (20_000, 200_000, 79_060.0),
             (20_000, 600_000, 203_584.0),
-            (100_000, 1_000_000, 349_500.0),
+            (100_000, 1_000_000, 359_956.0),
             (1_000_000, 10_000_000, 3_190_916.0),
         ] {
             let mut s = Scenario::default();
