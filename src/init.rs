@@ -136,6 +136,9 @@ pub fn profile_near<R: rand::Rng + ?Sized>(centroid: &Profile, noise: f64, rng: 
 /// The initial firms and citizens.
 pub struct InitialPopulation {
     pub firms: Vec<Firm>,
+    /// The buffer the firms were drawn into before being sorted by region,
+    /// handed to the model as its spare firm buffer.
+    pub spare: Vec<Firm>,
     pub citizens: Vec<Citizen>,
 }
 
@@ -174,7 +177,11 @@ pub fn populate(
     let large = cumulate(&large_w);
     let rural = cumulate(&vec![1.0; n_regions]);
 
-    let mut firms = Vec::with_capacity(n_firms as usize);
+    // Room for the declared firms and the first steps' new firms: this
+    // buffer and the sorted one below are the two the compaction
+    // alternates between (see `labour::compact`).
+    let room = n_firms as usize + n_firms as usize / 8 + s.declared_firms.len();
+    let mut firms = Vec::with_capacity(room);
     let wage = s.firms.labour_share;
     for sector in 0..N_SECTORS {
         let n = firms_per_sector[sector] as usize;
@@ -254,10 +261,10 @@ pub fn populate(
     // Firms are stored by region (see `labour::compact`), in the order
     // they were drawn within a region; ids follow that order.
     let regions: Vec<u32> = firms.iter().map(|f| u32::from(f.region)).collect();
-    let mut firms = {
-        let mut sorted = Vec::with_capacity(firms.len() + s.declared_firms.len());
+    let (mut firms, spare) = {
+        let mut sorted = Vec::with_capacity(room);
         crate::par::sort_by_small_key(&firms, &regions, n_regions, &mut sorted, Firm::FRESH);
-        sorted
+        (sorted, firms)
     };
     for (k, f) in firms.iter_mut().enumerate() {
         f.id = k as u32;
@@ -335,7 +342,11 @@ pub fn populate(
         .enumerate()
         .map(|(k, &region)| make(region, NONE, u8::MAX, start + k as u64));
     citizens.par_extend(seekers);
-    Ok(InitialPopulation { firms, citizens })
+    Ok(InitialPopulation {
+        firms,
+        spare,
+        citizens,
+    })
 }
 
 #[cfg(test)]

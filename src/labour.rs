@@ -815,13 +815,13 @@ fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) -> Vec<u32> {
         .zip(dead.par_iter())
         .map(|(f, &d)| if d { NONE } else { u32::from(f.region) })
         .collect();
-    // The spare buffer keeps its length and capacity from step to step,
-    // with room for the next step's new firms so that appending them does
-    // not move it.
+    // The spare buffer keeps its length and capacity from step to step
+    // (stale firms are overwritten, not cleared). When it is too small it
+    // is replaced, without copying its stale contents, by one with room
+    // for the population to grow: the firms it receives are appended to
+    // in the next step.
     let mut moved = std::mem::take(&mut model.firm_buffer);
-    let room = n_old + n_old / 8;
-    if moved.capacity() < room {
-        // Stale contents need not be copied to a larger buffer.
+    if moved.capacity() < n_old {
         moved = Vec::new();
         moved.reserve_exact(2 * n_old);
     }

@@ -200,7 +200,7 @@ impl Model {
             sectors,
             firms: pop.firms,
             index_of,
-            firm_buffer: Vec::new(),
+            firm_buffer: pop.spare,
             employer_keys: Vec::new(),
             next_firm_id,
             citizens: pop.citizens,
