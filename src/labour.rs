@@ -10,7 +10,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 use rayon::prelude::*;
 
-use crate::agents::{Citizen, NONE};
+use crate::agents::{Citizen, Firm, NONE};
 use crate::demography::{self, Fate, Founding};
 use crate::error::{Error, Result};
 use crate::governance;
@@ -825,13 +825,8 @@ fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) -> Vec<u32> {
         moved = Vec::new();
         moved.reserve_exact(2 * n_old);
     }
-    let new_index = par::sort_by_small_key(
-        &model.firms,
-        &region,
-        n_regions,
-        &mut moved,
-        crate::agents::Firm::FRESH,
-    );
+    let new_index =
+        par::sort_by_small_key(&model.firms, &region, n_regions, &mut moved, Firm::FRESH);
     model.firm_buffer = std::mem::replace(&mut model.firms, moved);
     model.index_of.par_iter_mut().for_each(|i| {
         if *i != NONE {

@@ -464,11 +464,10 @@ pub struct FirmRow {
 
 /// Every living firm at the end of the step just simulated, by id.
 pub fn firm_rows(m: &Model, year: i64) -> Vec<FirmRow> {
-    let mut order: Vec<usize> = (0..m.firms.len()).collect();
-    order.sort_unstable_by_key(|&i| m.firms[i].id);
-    order
+    let mut by_id: Vec<(usize, &crate::agents::Firm)> = m.firms.iter().enumerate().collect();
+    by_id.sort_unstable_by_key(|(_, f)| f.id);
+    by_id
         .into_iter()
-        .map(|i| (i, &m.firms[i]))
         .map(|(i, f)| FirmRow {
             year,
             firm_id: f.id,

@@ -45,8 +45,21 @@ pub fn parts() -> usize {
 /// counts are added: integers, so the result does not depend on the split,
 /// and each item is read once whatever the number of threads.
 pub fn count_by_key(keys: &[u32], n: usize) -> Vec<u32> {
-    let blocks = key_ranges(keys.len(), parts());
-    let partial: Vec<Vec<u32>> = blocks
+    let partial = counts_per_block(keys, n, &key_ranges(keys.len(), parts()));
+    match partial.split_first() {
+        None => vec![0; n],
+        Some((first, [])) => first.clone(),
+        Some(_) => (0..n)
+            .into_par_iter()
+            .map(|k| partial.iter().map(|p| p[k]).sum())
+            .collect(),
+    }
+}
+
+/// Number of items of each key in `0..n` within each block of `keys`
+/// (keys outside are left out), blocks counted in parallel.
+fn counts_per_block(keys: &[u32], n: usize, blocks: &[(usize, usize)]) -> Vec<Vec<u32>> {
+    blocks
         .par_iter()
         .map(|&(a, b)| {
             let mut count = vec![0u32; n];
@@ -57,15 +70,7 @@ pub fn count_by_key(keys: &[u32], n: usize) -> Vec<u32> {
             }
             count
         })
-        .collect();
-    match partial.split_first() {
-        None => vec![0; n],
-        Some((first, [])) => first.clone(),
-        Some(_) => (0..n)
-            .into_par_iter()
-            .map(|k| partial.iter().map(|p| p[k]).sum())
-            .collect(),
-    }
+        .collect()
 }
 
 /// Start of each key's run in a list grouped by key, from the counts per
@@ -187,18 +192,7 @@ pub fn sort_by_small_key<T: Copy + Send + Sync>(
     fill: T,
 ) -> Vec<u32> {
     let blocks = key_ranges(items.len().min(keys.len()), parts());
-    let counts: Vec<Vec<u32>> = blocks
-        .par_iter()
-        .map(|&(a, b)| {
-            let mut count = vec![0u32; n];
-            for &k in &keys[a..b] {
-                if let Some(c) = count.get_mut(k as usize) {
-                    *c += 1;
-                }
-            }
-            count
-        })
-        .collect();
+    let counts = counts_per_block(keys, n, &blocks);
     // Segments of `out` in key-major, block-minor order.
     let mut ranges = Vec::with_capacity(n * blocks.len());
     let mut starts = vec![vec![0u32; n]; blocks.len()];
