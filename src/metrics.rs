@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::agents::{NONE, SizeClass};
 use crate::cooperation::Origin;
+use crate::governance::{OpinionSums, RegionalOpinion};
 use crate::model::{Model, StepContext, StepOutput};
 use crate::production::Market;
 
@@ -149,8 +150,15 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 && a.is_finite() { a / b } else { 0.0 }
 }
 
-/// Compute the rows of the step just simulated.
-pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> StepOutput {
+/// Compute the rows of the step just simulated, and each region's mean
+/// concern and participation rate (summed in the same pass over the
+/// citizens; the model keeps them for the next step).
+pub fn collect(
+    m: &Model,
+    ctx: &StepContext,
+    market: &Market,
+    tally: &Tally,
+) -> (StepOutput, RegionalOpinion) {
     let n_regions = m.territory.len();
     let mut emp_class = [0u64; 3];
     let mut count_class = [0u64; 3];
@@ -175,7 +183,9 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
         let mut unemployed = 0u64;
         let mut skill_sum = 0.0;
         let (mut participants, mut concern_sum) = (0u64, 0.0);
+        let mut opinion = OpinionSums::new(n_regions);
         for c in &m.citizens {
+            opinion.add(c.region as usize, c.concern, c.participant);
             region_residents[c.region as usize] += 1;
             if !c.employed() {
                 region_unemployed[c.region as usize] += 1;
@@ -192,6 +202,7 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
             skill_sum,
             participants,
             concern_sum,
+            opinion.finish(),
         )
     };
     let firm_and_tie_stats = || {
@@ -252,7 +263,15 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
         }
     };
     let (
-        (region_residents, region_unemployed, unemployed, skill_sum, participants, concern_sum),
+        (
+            region_residents,
+            region_unemployed,
+            unemployed,
+            skill_sum,
+            participants,
+            concern_sum,
+            opinion,
+        ),
         (),
     ) = rayon::join(citizen_stats, firm_and_tie_stats);
     let labour_force = m.citizens.len() as u64;
@@ -385,16 +404,17 @@ pub fn collect(m: &Model, ctx: &StepContext, market: &Market, tally: &Tally) -> 
                 co2_emissions: m.region_co2[r],
                 waste_reused: region_reused[r],
                 tiers_lieux: u64::from(m.institutions.tiers_lieux[r]),
-                citizen_participation_rate: m.institutions.participation[r],
-                mean_environmental_concern: m.institutions.mean_concern[r],
+                citizen_participation_rate: opinion.participation[r],
+                mean_environmental_concern: opinion.mean_concern[r],
             }
         })
         .collect();
-    StepOutput {
+    let out = StepOutput {
         row,
         regions,
         events: Vec::new(),
-    }
+    };
+    (out, opinion)
 }
 
 /// One row of `exchanges.csv`.

@@ -363,10 +363,10 @@ impl Model {
         labour::labour_market(self, &ctx, &market, &mut tally)?;
         clock = Lap::start();
 
-        // 6. Statistics and memory for the next step.
-        governance::regional_opinion(self);
-        clock.lap(&mut self.timings.citizens);
-        let mut out = metrics::collect(self, &ctx, &market, &tally);
+        // 6. Statistics (with the regions' opinion, summed in the same pass
+        //    over the citizens) and memory for the next step.
+        let (mut out, opinion) = metrics::collect(self, &ctx, &market, &tally);
+        governance::set_opinion(self, opinion);
         out.events = events;
         self.memory = production::remember(self);
         clock.lap(&mut self.timings.statistics);
