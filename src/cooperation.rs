@@ -84,7 +84,7 @@ impl Adjacency {
     pub fn build(ties: &[Tie], ends: &[(u32, u32)], n: usize) -> Self {
         let ranges = par::key_ranges(n, par::parts());
         let inside = |k: u32, lo: usize, hi: usize| (k as usize) >= lo && (k as usize) < hi;
-        let mut degree = vec![0u32; n];
+        let mut degree = par::filled(0u32, n);
         par::split_by(&mut degree, &ranges)
             .into_par_iter()
             .zip(ranges.par_iter())
@@ -99,7 +99,7 @@ impl Adjacency {
                 }
             });
         let offsets = par::offsets(&degree);
-        let mut entries = vec![(0u32, 0f32); offsets[n] as usize];
+        let mut entries = par::filled((0u32, 0f32), offsets[n] as usize);
         let entry_ranges: Vec<(usize, usize)> = ranges
             .iter()
             .map(|&(lo, hi)| (offsets[lo] as usize, offsets[hi] as usize))
@@ -243,19 +243,35 @@ impl Network {
     /// Keep each tie with the strength `kept` gives it (aligned with the
     /// ties; `None` dissolves it) and rebuild the adjacency of `n` firms.
     pub fn retain(&mut self, kept: &[Option<f32>], n: usize) {
-        let next = self
-            .ties
-            .par_iter()
-            .zip(self.ends.par_iter())
-            .zip(kept.par_iter())
-            .filter_map(|((t, &e), k)| k.map(|strength| (Tie { strength, ..*t }, e)))
-            .unzip();
+        let (ties, ends) = (&self.ties, &self.ends);
+        let next = self.filtered(|k| {
+            let strength = (*kept.get(k)?)?;
+            Some((
+                Tie {
+                    strength,
+                    ..ties[k]
+                },
+                ends[k],
+            ))
+        });
         self.set(next, n);
+    }
+
+    /// What `keep` makes of each tie (`None` drops it), in tie order:
+    /// filtered by blocks of ties in parallel, then copied into place in
+    /// parallel.
+    fn filtered(&self, keep: impl Fn(usize) -> Option<(Tie, (u32, u32))> + Sync) -> TieList {
+        let blocks = par::key_ranges(self.ties.len(), 4 * par::parts());
+        let parts: Vec<TieList> = blocks
+            .into_par_iter()
+            .map(|(lo, hi)| (lo..hi).filter_map(&keep).unzip())
+            .collect();
+        join_parts(parts)
     }
 
     /// Replace the ties and their ends, and rebuild the adjacency of `n`
     /// firms.
-    fn set(&mut self, (ties, ends): (Vec<Tie>, Vec<(u32, u32)>), n: usize) {
+    fn set(&mut self, (ties, ends): TieList, n: usize) {
         self.adjacency = Adjacency::build(&ties, &ends, n);
         (self.ties, self.ends) = (ties, ends);
     }
@@ -282,9 +298,9 @@ impl Network {
             })
             .collect();
         let (ends, formed) = (&self.ends, &formed);
-        let next = parts
+        let merged: Vec<TieList> = parts
             .into_par_iter()
-            .flat_map_iter(|(lo, hi, flo, fhi)| {
+            .map(|(lo, hi, flo, fhi)| {
                 let mut a = old[lo..hi].iter().zip(&ends[lo..hi]).peekable();
                 let mut b = formed[flo..fhi].iter().map(|(t, e)| (t, e)).peekable();
                 std::iter::from_fn(move || {
@@ -295,9 +311,10 @@ impl Network {
                     };
                     next.map(|(t, e)| (*t, *e))
                 })
+                .unzip()
             })
-            .unzip();
-        self.set(next, n);
+            .collect();
+        self.set(join_parts(merged), n);
     }
 
     /// After firms were removed, `new_index[i]` being the new index of the
@@ -305,17 +322,24 @@ impl Network {
     /// that exited, renumber the others' ends and rebuild the adjacency of
     /// the `n` remaining firms.
     pub fn remap(&mut self, new_index: &[u32], n: usize) {
-        let next = self
-            .ties
-            .par_iter()
-            .zip(self.ends.par_iter())
-            .filter_map(|(t, &(i, j))| {
-                let (a, b) = (new_index[i as usize], new_index[j as usize]);
-                (a != NONE && b != NONE).then_some((*t, (a, b)))
-            })
-            .unzip();
+        let (ties, ends) = (&self.ties, &self.ends);
+        let next = self.filtered(|k| {
+            let (i, j) = ends[k];
+            let (a, b) = (new_index[i as usize], new_index[j as usize]);
+            (a != NONE && b != NONE).then_some((ties[k], (a, b)))
+        });
         self.set(next, n);
     }
+}
+
+/// Ties and the indices of their firms, aligned.
+type TieList = (Vec<Tie>, Vec<(u32, u32)>);
+
+/// The ties and ends of consecutive parts, each list copied into place in
+/// parallel.
+fn join_parts(parts: Vec<TieList>) -> TieList {
+    let (ties, ends): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    rayon::join(|| par::concat(&ties), || par::concat(&ends))
 }
 
 /// How the pair is related, beyond what the model state says.
@@ -900,12 +924,11 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             (out, batch.into_iter().map(finish).collect())
         })
         .collect();
-    let mut proposals = Vec::with_capacity(searches.iter().map(|s| s.0.len()).sum());
-    let mut research = Vec::with_capacity(n);
-    for (props, r) in searches {
-        proposals.extend(props);
-        research.extend(r);
-    }
+    // The proposals of the batches, then those of the events' meetings:
+    // copied into one list in parallel once all are known.
+    let (mut proposal_parts, research): (Vec<Vec<Proposal>>, Vec<Vec<u32>>) =
+        searches.into_iter().unzip();
+    let research = par::concat(&research);
     model
         .firms
         .par_iter_mut()
@@ -951,9 +974,9 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         }
     };
     let groups: Vec<&[(u32, u32)]> = attendance.chunk_by(|a, b| a.0 == b.0).collect();
-    let meetings: Vec<Proposal> = groups
+    let meetings: Vec<Vec<Proposal>> = groups
         .par_chunks(INTERLEAVE)
-        .flat_map_iter(|chunk| {
+        .map(|chunk| {
             let mut batch: Vec<Meeting> = chunk
                 .iter()
                 .map(|&group| {
@@ -1002,7 +1025,9 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             out
         })
         .collect();
-    proposals.extend(meetings);
+    proposal_parts.extend(meetings);
+    let mut proposals = par::concat(&proposal_parts);
+    drop(proposal_parts);
 
     clock.lap(&mut model.timings.partner_search);
 

@@ -661,11 +661,11 @@ fn matching(
     // over all its applications: draw and find the block of the region's
     // vacancy list (then prefetch it), find the firm's slot (prefetch it),
     // read it. The loads of a pass are independent and in flight together.
-    let mut apps: Vec<(u32, u32, u32, u32)> = m
+    let apps: Vec<Vec<(u32, u32, u32, u32)>> = m
         .citizens
         .par_chunks(APPLICATION_BLOCK)
         .enumerate()
-        .flat_map_iter(|(b, chunk)| {
+        .map(|(b, chunk)| {
             // (region, target or slot, block start, priority key, citizen)
             let mut draws: Vec<(u32, f64, u32, u32, u32)> = Vec::new();
             for (k, c) in chunk.iter().enumerate() {
@@ -699,12 +699,16 @@ fn matching(
                 par::prefetch(&by_region[region][slot]);
                 d.2 = slot as u32;
             }
-            draws.into_iter().map(|(region, _, slot, key, ci)| {
-                let (firm, rank) = by_region[region as usize][slot as usize];
-                (rank, firm, key, ci)
-            })
+            draws
+                .into_iter()
+                .map(|(region, _, slot, key, ci)| {
+                    let (firm, rank) = by_region[region as usize][slot as usize];
+                    (rank, firm, key, ci)
+                })
+                .collect()
         })
         .collect();
+    let mut apps = par::concat(&apps);
     apps.par_sort_unstable();
     // Greedy, in queue order: a bit per citizen keeps the "already hired"
     // test in cache at any population size.

@@ -27,6 +27,42 @@ pub fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
+/// `n` copies of `value`, written in parallel (`vec![value; n]` zeroes or
+/// fills on one thread).
+pub fn filled<T: Copy + Send + Sync>(value: T, n: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    v.par_extend(rayon::iter::repeat_n(value, n));
+    v
+}
+
+/// The parts, one after the other, copied into place in parallel (a
+/// sequential `extend` of each part, or rayon's `collect` of a flattened
+/// iterator, copies every item on one thread).
+pub fn concat<T: Copy + Send + Sync>(parts: &[Vec<T>]) -> Vec<T> {
+    let mut ranges = Vec::with_capacity(parts.len());
+    let mut total = 0usize;
+    for p in parts {
+        ranges.push((total, total + p.len()));
+        total += p.len();
+    }
+    let mut out: Vec<T> = Vec::with_capacity(total);
+    let slots = &mut out.spare_capacity_mut()[..total];
+    split_by(slots, &ranges)
+        .into_par_iter()
+        .zip(parts.par_iter())
+        .for_each(|(dst, src)| {
+            for (d, s) in dst.iter_mut().zip(src) {
+                d.write(*s);
+            }
+        });
+    // SAFETY: the ranges are consecutive from 0 and cover `0..total`, and
+    // `split_by` gives the slot range `k` exactly `parts[k].len()` slots,
+    // each of which the zip above wrote from `parts[k]`: all `total` slots
+    // are initialised. `T: Copy`, so nothing is dropped twice.
+    unsafe { out.set_len(total) };
+    out
+}
+
 /// Split `0..n` into `parts` contiguous ranges of nearly equal length.
 pub fn key_ranges(n: usize, parts: usize) -> Vec<(usize, usize)> {
     let parts = parts.clamp(1, n.max(1));
@@ -115,7 +151,7 @@ impl Groups {
     fn fill(keys: &[u32], offsets: Vec<u32>) -> (Self, bool) {
         let n = offsets.len() - 1;
         let ranges = key_ranges(n, parts());
-        let mut members = vec![0u32; offsets[n] as usize];
+        let mut members = filled(0u32, offsets[n] as usize);
         let member_ranges: Vec<(usize, usize)> = ranges
             .iter()
             .map(|&(lo, hi)| (offsets[lo] as usize, offsets[hi] as usize))
@@ -209,7 +245,7 @@ pub fn sort_by_small_key<T: Copy + Send + Sync>(
     for (s, segment) in split_by(out, &ranges).into_iter().enumerate() {
         segments[s % blocks.len()].push(segment);
     }
-    let mut position = vec![u32::MAX; items.len()];
+    let mut position = filled(u32::MAX, items.len());
     split_by(&mut position, &blocks)
         .into_par_iter()
         .zip(segments)
@@ -249,6 +285,33 @@ pub fn split_by<'a, T>(v: &'a mut [T], ranges: &[(usize, usize)]) -> Vec<&'a mut
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn filled_is_n_copies() {
+        assert_eq!(filled(7u8, 5), vec![7u8; 5]);
+        assert!(filled(0u32, 0).is_empty());
+        assert_eq!(
+            filled((1u32, 2.5f32), 100_000),
+            vec![(1u32, 2.5f32); 100_000]
+        );
+    }
+
+    #[test]
+    fn concat_keeps_the_parts_in_order_for_any_thread_count() {
+        let parts: Vec<Vec<u32>> = (0..37u32)
+            .map(|k| (0..(k * 7919) % 41).map(|x| k * 1000 + x).collect())
+            .collect();
+        let expected: Vec<u32> = parts.iter().flatten().copied().collect();
+        for threads in [1, 2, 3, 8] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert_eq!(pool.install(|| concat(&parts)), expected);
+        }
+        assert!(concat::<u8>(&[]).is_empty());
+        assert!(concat::<u8>(&[vec![], vec![]]).is_empty());
+    }
+
     use super::*;
 
     #[test]

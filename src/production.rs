@@ -331,17 +331,17 @@ pub fn initial_memory(model: &Model) -> Memory {
 pub fn remember(model: &Model) -> Memory {
     let mut log_prod = [0.0; N_SECTORS];
     let mut emp = [0.0; N_SECTORS];
-    // Logarithms in parallel; the sums in firm order.
-    let terms: Vec<(u8, f64, f64)> = model
+    // Logarithms in parallel (one per firm, written in place); the sums in
+    // firm order.
+    let terms: Vec<Option<(u8, f64, f64)>> = model
         .firms
         .par_iter()
-        .filter(|f| f.productivity > 0.0)
         .map(|f| {
             let e = f64::from(f.employees.max(1));
-            (f.sector, f.productivity.ln() * e, e)
+            (f.productivity > 0.0).then(|| (f.sector, f.productivity.ln() * e, e))
         })
         .collect();
-    for (sector, lp, e) in terms {
+    for (sector, lp, e) in terms.into_iter().flatten() {
         log_prod[sector as usize] += lp;
         emp[sector as usize] += e;
     }
