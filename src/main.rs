@@ -214,38 +214,6 @@ fn keep_freed_memory() {
     }
 }
 
-/// Run `f` on this thread (the pool's first worker) while the pool's
-/// other workers stay awake, looking for work, until it returns. A step is
-/// a long series of short parallel passes between short serial parts; an
-/// idle rayon worker goes to sleep after a few microseconds and takes tens
-/// of microseconds to wake up, which at hundreds of passes a step cost
-/// about a tenth of the run on 2 threads (docs/PERFORMANCE.md). Only
-/// *when* work is picked up changes, never what is computed: results do
-/// not depend on it.
-fn with_workers_awake<R>(f: impl FnOnce() -> R) -> R {
-    let done = AtomicBool::new(false);
-    rayon::in_place_scope(|scope| {
-        for _ in 1..rayon::current_num_threads() {
-            scope.spawn(|_| {
-                // Never on this thread: it returns at once if it got here.
-                if rayon::current_thread_index() == Some(0) {
-                    return;
-                }
-                // Between jobs it yields its core to any other runnable
-                // thread (an immediate return on an otherwise idle core).
-                while !done.load(Ordering::Acquire) {
-                    if rayon::yield_now() != Some(rayon::Yield::Executed) {
-                        std::thread::yield_now();
-                    }
-                }
-            });
-        }
-        let result = f();
-        done.store(true, Ordering::Release);
-        result
-    })
-}
-
 fn overrides(set: &[String], seed: Option<u64>) -> Result<Vec<Override>, Failure> {
     let mut out: Vec<Override> = set
         .iter()
@@ -635,15 +603,12 @@ fn execute(command: Command) -> Result<(), Failure> {
             proxima::output::check_replaceable(&out, force).map_err(Failure::Input)?;
             check_memory(&resolved, force)?;
             let threads = count_option("threads", threads)?;
-            // The global pool, with this thread as its first worker: the
+            // The global pool, driven from this thread (not `install`): the
             // model's serial code and its large per-step buffers then live on
             // the main thread, whose allocator heap keeps freed memory (see
             // `keep_freed_memory`); a worker's heap returns it to the system.
-            // Being a worker, this thread starts each parallel part of the
-            // step itself instead of waiting for a worker to wake up.
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
-                .use_current_thread()
                 .build_global()
                 .map_err(|e| Failure::Run(proxima::Error::Internal(format!("thread pool: {e}"))))?;
             let cancel = Arc::new(AtomicBool::new(false));
@@ -669,8 +634,7 @@ fn execute(command: Command) -> Result<(), Failure> {
                 threads,
                 overrides: set,
             };
-            let result =
-                with_workers_awake(|| run_to_folder(&resolved, &opts, &mut progress, &cancel));
+            let result = run_to_folder(&resolved, &opts, &mut progress, &cancel);
             if let Some(b) = &progress.0 {
                 b.finish_and_clear();
             }
