@@ -781,8 +781,8 @@ fn for_each_in_ranges<T: Sync>(
 /// Close at once the firms a shock marked as closing: their employees lose
 /// their jobs and the firms leave before this step's production.
 pub fn close_marked(model: &mut Model, tally: &mut Tally) {
-    let dead: Vec<bool> = model.firms.iter().map(|f| f.closing).collect();
-    let n = dead.iter().filter(|&&d| d).count();
+    let dead: Vec<bool> = model.firms.par_iter().map(|f| f.closing).collect();
+    let n = dead.par_iter().filter(|&&d| d).count();
     if n == 0 {
         return;
     }
