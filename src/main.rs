@@ -214,6 +214,39 @@ fn keep_freed_memory() {
     }
 }
 
+/// Run `f` on this thread while the pool's workers stay awake, looking
+/// for work, until it returns. A step is a long series of short parallel passes between short serial parts; an
+/// idle rayon worker goes to sleep after a few microseconds and takes tens
+/// of microseconds to wake up, which at hundreds of passes a step cost
+/// about a tenth of the run on 2 threads (docs/PERFORMANCE.md). Only
+/// *when* work is picked up changes, never what is computed: results do
+/// not depend on it.
+fn with_workers_awake<R>(f: impl FnOnce() -> R) -> R {
+    // One thread asked for: one core busy, as before.
+    if rayon::current_num_threads() < 2 {
+        return f();
+    }
+    let done = AtomicBool::new(false);
+    rayon::in_place_scope(|scope| {
+        // This thread is not a worker: one job per worker, each run by a
+        // worker (jobs spawned from outside the pool never run here).
+        for _ in 0..rayon::current_num_threads() {
+            scope.spawn(|_| {
+                // Between jobs it yields its core to any other runnable
+                // thread (an immediate return on an otherwise idle core).
+                while !done.load(Ordering::Acquire) {
+                    if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                        std::thread::yield_now();
+                    }
+                }
+            });
+        }
+        let result = f();
+        done.store(true, Ordering::Release);
+        result
+    })
+}
+
 fn overrides(set: &[String], seed: Option<u64>) -> Result<Vec<Override>, Failure> {
     let mut out: Vec<Override> = set
         .iter()
@@ -634,7 +667,8 @@ fn execute(command: Command) -> Result<(), Failure> {
                 threads,
                 overrides: set,
             };
-            let result = run_to_folder(&resolved, &opts, &mut progress, &cancel);
+            let result =
+                with_workers_awake(|| run_to_folder(&resolved, &opts, &mut progress, &cancel));
             if let Some(b) = &progress.0 {
                 b.finish_and_clear();
             }
