@@ -241,9 +241,16 @@ fn with_workers_awake<R>(f: impl FnOnce() -> R) -> R {
                 }
             });
         }
-        let result = f();
-        done.store(true, Ordering::Release);
-        result
+        // Set when `f` returns or unwinds, so that the jobs end and the
+        // scope can close either way.
+        struct Done<'a>(&'a AtomicBool);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Release);
+            }
+        }
+        let _done = Done(&done);
+        f()
     })
 }
 
