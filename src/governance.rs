@@ -191,6 +191,11 @@ impl OpinionSums {
         }
     }
 
+    /// Citizens added so far in each region.
+    pub fn residents(&self) -> &[u64] {
+        &self.residents
+    }
+
     /// Mean concern and participation rate of each region (0 where no
     /// citizen lives).
     pub fn finish(mut self) -> RegionalOpinion {

@@ -215,10 +215,11 @@ fn keep_freed_memory() {
 }
 
 /// Run `f` on this thread while the pool's workers stay awake, looking
-/// for work, until it returns. A step is a long series of short parallel passes between short serial parts; an
-/// idle rayon worker goes to sleep after a few microseconds and takes tens
-/// of microseconds to wake up, which at hundreds of passes a step cost
-/// about a tenth of the run on 2 threads (docs/PERFORMANCE.md). Only
+/// for work, until it returns. A step is a long series of short parallel
+/// passes between short serial parts; an idle rayon worker goes to sleep
+/// after a few microseconds and takes tens of microseconds to wake up,
+/// which at hundreds of passes a step cost 7 % of `bench_100k` on 2
+/// threads (docs/PERFORMANCE.md). Only
 /// *when* work is picked up changes, never what is computed: results do
 /// not depend on it.
 fn with_workers_awake<R>(f: impl FnOnce() -> R) -> R {

@@ -150,6 +150,18 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 && a.is_finite() { a / b } else { 0.0 }
 }
 
+/// What the statistics sum over the citizens, in citizen order.
+#[derive(Default)]
+struct CitizenStats {
+    region_residents: Vec<u64>,
+    region_unemployed: Vec<u64>,
+    unemployed: u64,
+    skill_sum: f64,
+    participants: u64,
+    concern_sum: f64,
+    opinion: RegionalOpinion,
+}
+
 /// Compute the rows of the step just simulated, and each region's mean
 /// concern and participation rate (summed in the same pass over the
 /// citizens; the model keeps them for the next step).
@@ -178,32 +190,24 @@ pub fn collect(
     // Citizens on one side, firms then ties on the other: each side sums
     // in its own fixed order, so the bits do not depend on the threads.
     let citizen_stats = || {
-        let mut region_residents = vec![0u64; n_regions];
-        let mut region_unemployed = vec![0u64; n_regions];
-        let mut unemployed = 0u64;
-        let mut skill_sum = 0.0;
-        let (mut participants, mut concern_sum) = (0u64, 0.0);
+        let mut c_stats = CitizenStats {
+            region_unemployed: vec![0u64; n_regions],
+            ..CitizenStats::default()
+        };
         let mut opinion = OpinionSums::new(n_regions);
         for c in &m.citizens {
             opinion.add(c.region as usize, c.concern, c.participant);
-            region_residents[c.region as usize] += 1;
             if !c.employed() {
-                region_unemployed[c.region as usize] += 1;
-                unemployed += 1;
+                c_stats.region_unemployed[c.region as usize] += 1;
+                c_stats.unemployed += 1;
             }
-            skill_sum += f64::from(c.skill);
-            participants += u64::from(c.participant);
-            concern_sum += f64::from(c.concern);
+            c_stats.skill_sum += f64::from(c.skill);
+            c_stats.participants += u64::from(c.participant);
+            c_stats.concern_sum += f64::from(c.concern);
         }
-        (
-            region_residents,
-            region_unemployed,
-            unemployed,
-            skill_sum,
-            participants,
-            concern_sum,
-            opinion.finish(),
-        )
+        c_stats.region_residents = opinion.residents().to_vec();
+        c_stats.opinion = opinion.finish();
+        c_stats
     };
     let firm_and_tie_stats = || {
         for f in &m.firms {
@@ -263,7 +267,7 @@ pub fn collect(
         }
     };
     let (
-        (
+        CitizenStats {
             region_residents,
             region_unemployed,
             unemployed,
@@ -271,7 +275,7 @@ pub fn collect(
             participants,
             concern_sum,
             opinion,
-        ),
+        },
         (),
     ) = rayon::join(citizen_stats, firm_and_tie_stats);
     let labour_force = m.citizens.len() as u64;

@@ -285,6 +285,8 @@ pub fn split_by<'a, T>(v: &'a mut [T], ranges: &[(usize, usize)]) -> Vec<&'a mut
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn filled_is_n_copies() {
         assert_eq!(filled(7u8, 5), vec![7u8; 5]);
@@ -311,8 +313,6 @@ mod tests {
         assert!(concat::<u8>(&[]).is_empty());
         assert!(concat::<u8>(&[vec![], vec![]]).is_empty());
     }
-
-    use super::*;
 
     #[test]
     fn groups_keep_item_order_for_any_split() {
