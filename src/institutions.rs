@@ -221,13 +221,7 @@ pub fn cluster_policy(
         keep
     });
     changes.dissolved = dissolved.len() as u32;
-    if !dissolved.is_empty() {
-        for f in firms.iter_mut() {
-            if f.cluster != NONE && dissolved.binary_search(&f.cluster).is_ok() {
-                f.cluster = NONE;
-            }
-        }
-    }
+    // Their members leave in the membership pass below.
 
     // Creation.
     let mut org_at = vec![NONE; n * N_SECTORS];
@@ -260,43 +254,49 @@ pub fn cluster_policy(
         }
     }
 
-    // Membership.
+    // Membership: in one parallel pass over the firms, members of the
+    // dissolved organisations leave, firms outside any organisation may
+    // join one (each decides from its own stream), and members are
+    // counted per organisation (integers: the same for any split).
     let join_p = 1.0 - (1.0 - inst_p.cluster_membership_rate).powf(p.dt);
-    if !inst.clusters.is_empty() && join_p > 0.0 {
-        // Each firm decides from its own stream: in parallel.
-        firms
-            .par_iter_mut()
-            .filter(|f| f.cluster == NONE)
-            .for_each(|f| {
-                let base = f.region as usize * N_SECTORS;
-                let own = org_at[base + f.sector as usize];
-                let org = if own != NONE {
-                    own
-                } else {
-                    p.sectors.complements[f.sector as usize]
-                        .iter()
-                        .map(|&c| org_at[base + c])
-                        .find(|&o| o != NONE)
-                        .unwrap_or(NONE)
-                };
-                if org == NONE {
-                    return;
-                }
-                let mut rng = p
-                    .streams
-                    .rng(Purpose::ClusterMembership, p.step, u64::from(f.id));
-                if rng.random::<f64>() < join_p {
-                    f.cluster = org;
-                }
-            });
-    }
+    let joining = !inst.clusters.is_empty() && join_p > 0.0;
+    let join = |f: &Firm| -> u32 {
+        let base = f.region as usize * N_SECTORS;
+        let own = org_at[base + f.sector as usize];
+        let org = if own != NONE {
+            own
+        } else {
+            p.sectors.complements[f.sector as usize]
+                .iter()
+                .map(|&c| org_at[base + c])
+                .find(|&o| o != NONE)
+                .unwrap_or(NONE)
+        };
+        if org == NONE {
+            return NONE;
+        }
+        let mut rng = p
+            .streams
+            .rng(Purpose::ClusterMembership, p.step, u64::from(f.id));
+        if rng.random::<f64>() < join_p {
+            org
+        } else {
+            NONE
+        }
+    };
     let n_clusters = inst.clusters.len();
     let inst_ref: &Institutions = inst;
     let members = firms
-        .par_iter()
+        .par_iter_mut()
         .fold(
             || vec![0u32; n_clusters],
             |mut v, f| {
+                if f.cluster != NONE && dissolved.binary_search(&f.cluster).is_ok() {
+                    f.cluster = NONE;
+                }
+                if joining && f.cluster == NONE {
+                    f.cluster = join(f);
+                }
                 if f.cluster != NONE
                     && let Some(pos) = inst_ref.cluster_position(f.cluster)
                 {
