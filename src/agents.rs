@@ -145,7 +145,7 @@ impl Firm {
 }
 
 /// What other firms read of a firm when they meet it (position, knowledge,
-/// belonging, sector), packed in one cache line. Phases that look up many
+/// belonging, sector, where its partners are), packed in one cache line. Phases that look up many
 /// random firms (partner search, tie renewal, learning, knowledge inflow)
 /// read this copy instead of the whole [`Firm`], which spans three lines:
 /// with millions of firms these lookups are cache misses and dominate the
@@ -160,6 +160,12 @@ pub struct Near {
     pub group: u32,
     pub region: u16,
     pub sector: u8,
+    /// Where the firm's partners start in the network's adjacency and how
+    /// many there are, once placed (see `Adjacency::place`): a candidate's
+    /// partners are then found from this line, without loading the
+    /// adjacency's row bounds too. Zero until placed.
+    pub row: u32,
+    pub degree: u32,
 }
 
 impl Near {
@@ -174,6 +180,8 @@ impl Near {
             group: f.group,
             region: f.region,
             sector: f.sector,
+            row: 0,
+            degree: 0,
         }
     }
 

@@ -170,23 +170,31 @@ impl Adjacency {
         }
     }
 
-    /// Start loading the first partners of firm `i`.
-    #[inline]
-    pub fn prefetch_entries(&self, i: usize) {
-        if let Some(e) = self
-            .offsets
-            .get(i)
-            .and_then(|&a| self.entries.get(a as usize))
-        {
-            par::prefetch(e);
-        }
+    /// Record in each firm's view where its row is (see [`Near::row`]).
+    pub fn place(&self, near: &mut [Near]) {
+        near.par_iter_mut()
+            .zip(self.offsets.par_windows(2))
+            .for_each(|(v, o)| {
+                v.row = o[0];
+                v.degree = o[1] - o[0];
+            });
     }
 
-    /// Start loading the row bounds of firm `i` (see [`par::prefetch`]).
+    /// Partners of the firm whose placed view is `v` (see
+    /// [`Adjacency::place`]).
     #[inline]
-    pub fn prefetch_row(&self, i: usize) {
-        if let Some(o) = self.offsets.get(i) {
-            par::prefetch(o);
+    fn row_of(&self, v: &Near) -> &[(u32, f32)] {
+        let start = v.row as usize;
+        self.entries
+            .get(start..start + v.degree as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Start loading the first partners of the firm whose placed view is `v`.
+    #[inline]
+    pub fn prefetch_entries(&self, v: &Near) {
+        if let Some(e) = self.entries.get(v.row as usize) {
+            par::prefetch(e);
         }
     }
 
@@ -202,9 +210,10 @@ impl Adjacency {
             .is_ok()
     }
 
-    /// Whether `i` and `j` have a partner in common.
-    pub fn common_partner(&self, i: usize, j: usize) -> bool {
-        let (a, b) = (self.row(i), self.row(j));
+    /// Whether two firms, by their placed views (see [`Adjacency::place`]),
+    /// have a partner in common.
+    pub fn common_partner(&self, vi: &Near, vj: &Near) -> bool {
+        let (a, b) = (self.row_of(vi), self.row_of(vj));
         let (mut x, mut y) = (0, 0);
         while x < a.len() && y < b.len() {
             match a[x].0.cmp(&b[y].0) {
@@ -357,8 +366,8 @@ enum Relation {
 fn pair_probability(
     m: &Model,
     ctx: &StepContext,
-    (i, fi): (usize, &Near),
-    (j, fj): (usize, &Near),
+    fi: &Near,
+    fj: &Near,
     relation: Relation,
     at_event: bool,
 ) -> f64 {
@@ -376,7 +385,7 @@ fn pair_probability(
         match relation {
             Relation::Partners => prox.partner_belonging,
             Relation::CommonPartner => prox.partner_of_partner_belonging,
-            Relation::Unknown if m.network.adjacency.common_partner(i, j) => {
+            Relation::Unknown if m.network.adjacency.common_partner(fi, fj) => {
                 prox.partner_of_partner_belonging
             }
             Relation::Unknown => 0.0,
@@ -560,9 +569,8 @@ enum Candidate {
 
 /// Start loading what the tie probability reads of candidate `j`.
 #[inline]
-fn fetch_firm(m: &Model, near: &[Near], j: usize) {
+fn fetch_firm(near: &[Near], j: usize) {
     par::prefetch(&near[j]);
-    m.network.adjacency.prefetch_row(j);
 }
 
 /// Decide on candidate `j` of firm `i` (its data fetched): propose a tie
@@ -579,7 +587,7 @@ fn consider(
     out: &mut Vec<Proposal>,
 ) {
     let at_event = origin == Origin::Event;
-    let p = pair_probability(m, ctx, (i, &near[i]), (j, &near[j]), relation, at_event);
+    let p = pair_probability(m, ctx, &near[i], &near[j], relation, at_event);
     if rng.random::<f64>() < p {
         out.push(proposal(i, j, origin, rng));
     }
@@ -592,10 +600,9 @@ fn fetch_common(m: &Model, near: &[Near], i: usize, j: usize, relation: Relation
     let (fi, fj) = (&near[i], &near[j]);
     let related = (fi.cluster != NONE && fi.cluster == fj.cluster)
         || (fi.group != NONE && fi.group == fj.group);
-    let adj = &m.network.adjacency;
-    let needed = relation == Relation::Unknown && !related && adj.degree(i) > 0;
+    let needed = relation == Relation::Unknown && !related && fi.degree > 0;
     if needed {
-        adj.prefetch_entries(j);
+        m.network.adjacency.prefetch_entries(fj);
     }
     needed
 }
@@ -774,8 +781,8 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     let m: &Model = model;
     // Firms do not move nor learn until `learn` below: one view serves
     // renewal, search, events and learning.
-    let near = Near::all(&m.firms);
-    let near = &near[..];
+    let mut views = Near::all(&m.firms);
+    let near = &views[..];
     // Gather both firms' views first: tight loops of independent loads keep
     // many cache misses in flight, where the full renewal (a stream per
     // tie) would wait for each in turn.
@@ -786,9 +793,8 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         .ties()
         .par_iter()
         .zip(ends.par_iter().zip(partners.par_iter()))
-        .map(|(t, (&(i, j), fj))| {
-            let (i, j) = (i as usize, j as usize);
-            let p = pair_probability(m, ctx, (i, &near[i]), (j, fj), Relation::Partners, false);
+        .map(|(t, (&(i, _), fj))| {
+            let p = pair_probability(m, ctx, &near[i as usize], fj, Relation::Partners, false);
             let q = 1.0 - ctx.per_step(1.0 - c.renewal_rate * p);
             let mut rng = m
                 .streams
@@ -804,6 +810,9 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     let before = model.network.ties().len();
     model.network.retain(&kept, n);
     tally.ties_dissolved = (before - model.network.ties().len()) as u32;
+    // From here to the new ties, each view knows where its partners are.
+    model.network.adjacency.place(&mut views);
+    let near = &views[..];
 
     clock.lap(&mut model.timings.cooperation);
 
@@ -833,7 +842,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                 None => {}
                 Some(Candidate::Found(j, ..)) if m.network.adjacency.linked(s.i, j) => {}
                 Some(found @ Candidate::Found(j, ..)) => {
-                    fetch_firm(m, near, j);
+                    fetch_firm(near, j);
                     s.pending = Some((found, false));
                     return;
                 }
@@ -882,7 +891,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             if j == s.i || m.network.adjacency.linked(s.i, j) {
                 advance(s);
             } else {
-                fetch_firm(m, near, j);
+                fetch_firm(near, j);
                 let found = Candidate::Found(j, Origin::Spatial, Relation::Unknown);
                 s.pending = Some((found, false));
             }
@@ -968,7 +977,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             if j == s.i || m.network.adjacency.linked(s.i, j) {
                 continue;
             }
-            fetch_firm(m, near, j);
+            fetch_firm(near, j);
             s.pending = Some((j, false));
             return;
         }
@@ -1224,6 +1233,31 @@ mod tests {
             });
             assert_eq!(pairs(&net), expected, "{threads} threads");
         }
+    }
+
+    #[test]
+    fn placed_views_find_the_rows_and_common_partners() {
+        let mut net = Network::default();
+        // Firms 0..5: 0-1, 0-2, 1-3, 2-3, 3-4; firm 5 alone.
+        let pairs = [(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)];
+        net.add(
+            pairs
+                .iter()
+                .map(|&(i, j)| (tie(i + 1, j + 1), (i, j)))
+                .collect(),
+            6,
+        );
+        let firm = crate::agents::Firm::FRESH;
+        let mut views = vec![Near::of(&firm); 6];
+        net.adjacency.place(&mut views);
+        let adj = &net.adjacency;
+        for (i, v) in views.iter().enumerate() {
+            assert_eq!(adj.row_of(v), adj.row(i), "firm {i}");
+            assert_eq!(v.degree as usize, adj.degree(i));
+        }
+        let common = |i: usize, j: usize| adj.common_partner(&views[i], &views[j]);
+        assert!(common(0, 3) && common(1, 2) && common(2, 4));
+        assert!(!common(0, 4) && !common(0, 1) && !common(5, 3));
     }
 
     #[test]
