@@ -145,11 +145,12 @@ impl Firm {
 }
 
 /// What other firms read of a firm when they meet it (position, knowledge,
-/// belonging, sector, where its partners are), packed in one cache line. Phases that look up many
-/// random firms (partner search, tie renewal, learning, knowledge inflow)
-/// read this copy instead of the whole [`Firm`], which spans three lines:
-/// with millions of firms these lookups are cache misses and dominate the
-/// step. Built from the firms when a phase starts; never written back.
+/// belonging, sector, where its partners are), packed in one cache line.
+/// Phases that look up many random firms (partner search, tie renewal,
+/// learning, knowledge inflow) read this copy instead of the whole
+/// [`Firm`], which spans three lines: with millions of firms these lookups
+/// are cache misses and dominate the step. Built from the firms when a
+/// phase starts; never written back.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(64))]
 pub struct Near {

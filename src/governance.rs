@@ -221,15 +221,6 @@ pub struct RegionalOpinion {
     pub participation: Vec<f64>,
 }
 
-/// Mean concern and participation rate of each region from the citizens.
-pub fn regional_opinion(model: &Model) -> RegionalOpinion {
-    let mut sums = OpinionSums::new(model.territory.len());
-    for c in &model.citizens {
-        sums.add(c.region as usize, c.concern, c.participant);
-    }
-    sums.finish()
-}
-
 /// Store the regional opinion for the next step.
 pub fn set_opinion(model: &mut Model, opinion: RegionalOpinion) {
     model.institutions.mean_concern = opinion.mean_concern;
@@ -285,6 +276,16 @@ mod tests {
             assert_eq!(got.participation[r].to_bits(), mp.to_bits(), "region {r}");
         }
         assert_eq!(got.mean_concern[5], 0.0, "a region without citizens");
+    }
+
+    /// Mean concern and participation rate of each region, summed afresh
+    /// from the citizens.
+    fn regional_opinion(model: &Model) -> RegionalOpinion {
+        let mut sums = OpinionSums::new(model.territory.len());
+        for c in &model.citizens {
+            sums.add(c.region as usize, c.concern, c.participant);
+        }
+        sums.finish()
     }
 
     #[test]
