@@ -56,44 +56,49 @@ fn take_employer_keys(model: &mut Model) -> Vec<u32> {
 /// sequential loop would, whatever the number of threads.
 fn recount(model: &mut Model, keys: &[u32], skills: bool) {
     let n = model.firms.len();
-    let count = par::count_by_key(keys, n);
-    let skill = skills.then(|| {
-        // Each key range's skills summed in citizen order from a compact
-        // copy of (employer, skill): every part scans 8 bytes per citizen.
-        let pairs: Vec<(u32, f32)> = keys
-            .par_iter()
-            .zip(model.citizens.par_iter())
-            .map(|(&k, c)| (k, c.skill))
-            .collect();
-        let ranges = par::key_ranges(n, par::parts());
-        let mut skill = vec![0f64; n];
-        par::split_by(&mut skill, &ranges)
-            .into_par_iter()
-            .zip(ranges.par_iter())
-            .for_each(|(skill, &(lo, hi))| {
-                for &(k, s) in &pairs {
-                    let k = k as usize;
-                    if k >= lo && k < hi {
-                        skill[k - lo] += f64::from(s);
-                    }
+    if !skills {
+        let count = par::count_by_key(keys, n);
+        model
+            .firms
+            .par_iter_mut()
+            .zip(count.par_iter())
+            .for_each(|(f, &count)| f.employees = count);
+        return;
+    }
+    // Employees counted and their skills summed together, per key range in
+    // citizen order, from a compact copy of (employer, skill): every part
+    // scans 8 bytes per citizen and touches one slot per employee.
+    let pairs: Vec<(u32, f32)> = keys
+        .par_iter()
+        .zip(model.citizens.par_iter())
+        .map(|(&k, c)| (k, c.skill))
+        .collect();
+    let ranges = par::key_ranges(n, par::parts());
+    let mut tally = par::filled((0u32, 0f64), n);
+    par::split_by(&mut tally, &ranges)
+        .into_par_iter()
+        .zip(ranges.par_iter())
+        .for_each(|(tally, &(lo, hi))| {
+            for &(k, s) in &pairs {
+                let k = k as usize;
+                if k >= lo && k < hi {
+                    let t = &mut tally[k - lo];
+                    t.0 += 1;
+                    t.1 += f64::from(s);
                 }
-            });
-        skill
-    });
+            }
+        });
     model
         .firms
         .par_iter_mut()
-        .zip(count.par_iter())
-        .enumerate()
-        .for_each(|(i, (f, &count))| {
+        .zip(tally.par_iter())
+        .for_each(|(f, &(count, sum))| {
             f.employees = count;
-            if let Some(sum) = skill.as_ref().map(|s| s[i]) {
-                f.mean_skill = if count > 0 {
-                    (sum / f64::from(count)) as f32
-                } else {
-                    0.0
-                };
-            }
+            f.mean_skill = if count > 0 {
+                (sum / f64::from(count)) as f32
+            } else {
+                0.0
+            };
         });
 }
 
