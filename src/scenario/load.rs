@@ -233,6 +233,11 @@ fn read_chain(
             format!("`{rel}` makes a cycle of extends"),
         ));
     }
+    if let Some(table) = super::manifest::scenario_table(&display, &text)? {
+        // A run's manifest holds a whole resolved scenario: no `extends`.
+        chain.push((path.to_path_buf(), table));
+        return Ok(());
+    }
     let mut table = parse_toml(&display, &text)?;
     if let Some(parent) = table.remove("extends") {
         let toml::Value::String(rel) = parent else {

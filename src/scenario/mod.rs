@@ -7,6 +7,7 @@
 //! the documentation they generate.
 
 mod load;
+mod manifest;
 pub mod params;
 pub mod transition;
 mod validate;
