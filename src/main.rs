@@ -49,6 +49,9 @@ enum Command {
         /// No progress bar and no summary.
         #[arg(long)]
         quiet: bool,
+        /// Without a terminal, print a plain progress line at most every SECONDS.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        progress_every: u64,
         /// Print the wall time of each phase of the step at the end.
         #[arg(long)]
         timings: bool,
@@ -92,6 +95,9 @@ enum Command {
         /// No progress bar and no summary.
         #[arg(long)]
         quiet: bool,
+        /// Without a terminal, print a plain progress line at most every SECONDS.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        progress_every: u64,
     },
     /// Merge the finished shard folders of one plan into one sweep folder.
     Merge {
@@ -223,8 +229,11 @@ fn keep_freed_memory() {
 /// *when* work is picked up changes, never what is computed: results do
 /// not depend on it.
 fn with_workers_awake<R>(f: impl FnOnce() -> R) -> R {
-    // One thread asked for: one core busy, as before.
-    if rayon::current_num_threads() < 2 {
+    // One thread asked for: one core busy, as before. More threads than
+    // cores: workers kept spinning would take turns on the cores and
+    // delay the ones with work, so they sleep between passes as usual.
+    let threads = rayon::current_num_threads();
+    if threads < 2 || threads > cores() {
         return f();
     }
     let done = AtomicBool::new(false);
@@ -286,13 +295,112 @@ fn default_out(scenario: &Path) -> PathBuf {
     PathBuf::from("output").join(stem)
 }
 
-struct Bar(Option<ProgressBar>);
+/// How a command shows its progress: a bar on a terminal, plain lines at
+/// a bounded rate in a log (SLURM, nohup, CI), or nothing (`--quiet`).
+enum Shown {
+    Bar(ProgressBar),
+    Lines(LogLines),
+    Nothing,
+}
 
-impl Progress for Bar {
-    fn step_done(&mut self, done: u32, _total: u32, year: i64) {
-        if let Some(bar) = &self.0 {
-            bar.set_position(u64::from(done));
-            bar.set_message(year.to_string());
+impl Shown {
+    /// A bar with `template` on a terminal, else plain lines every `every`
+    /// seconds; nothing when quiet.
+    fn new(quiet: bool, every: u64, length: u64, template: &str) -> Self {
+        if quiet {
+            return Shown::Nothing;
+        }
+        if !std::io::stderr().is_terminal() {
+            return Shown::Lines(LogLines::new(every));
+        }
+        let b = ProgressBar::new(length);
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            b.set_style(style.progress_chars("=> "));
+        }
+        Shown::Bar(b)
+    }
+
+    fn finish(&self) {
+        if let Shown::Bar(b) = self {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Plain progress lines: `progress: <what> k of n, <elapsed> elapsed,
+/// about <left> left`, at most one every `every` seconds (and the first
+/// only after `every` seconds, so short runs print none).
+struct LogLines {
+    started: std::time::Instant,
+    last: std::time::Instant,
+    every: std::time::Duration,
+}
+
+impl LogLines {
+    fn new(every: u64) -> Self {
+        let now = std::time::Instant::now();
+        Self {
+            started: now,
+            last: now,
+            every: std::time::Duration::from_secs(every),
+        }
+    }
+
+    /// Print a line if one is due; `done` of `total` items, of which
+    /// `skipped` were done before this call started (resumed runs).
+    fn tick(&mut self, what: &str, done: u64, total: u64, skipped: u64, detail: &str) {
+        let now = std::time::Instant::now();
+        if now - self.last < self.every && done < total {
+            return;
+        }
+        if done >= total && self.every > std::time::Duration::ZERO {
+            // The command's own summary line says it is done.
+            return;
+        }
+        self.last = now;
+        let elapsed = (now - self.started).as_secs_f64();
+        let fresh = done.saturating_sub(skipped);
+        let left = if fresh > 0 {
+            let rate = elapsed / fresh as f64;
+            format!(
+                ", about {} left",
+                clock(rate * total.saturating_sub(done) as f64)
+            )
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "progress: {what} {done} of {total}{detail}, {} elapsed{left}",
+            clock(elapsed)
+        );
+    }
+}
+
+/// Seconds as `1h02m03s`, `2m05s` or `7s`.
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, s) => format!("{h}h{m:02}m{s:02}s"),
+    }
+}
+
+impl Progress for Shown {
+    fn step_done(&mut self, done: u32, total: u32, year: i64) {
+        match self {
+            Shown::Bar(bar) => {
+                bar.set_position(u64::from(done));
+                bar.set_message(year.to_string());
+            }
+            Shown::Lines(lines) => lines.tick(
+                "step",
+                u64::from(done),
+                u64::from(total),
+                0,
+                &format!(" ({year})"),
+            ),
+            Shown::Nothing => {}
         }
     }
 }
@@ -336,17 +444,33 @@ fn check_memory(resolved: &scenario::ResolvedScenario, force: bool) -> Result<()
     Ok(())
 }
 
+/// Cores of this machine (1 if unknown).
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Most threads (or jobs) a command may use: twice the machine's cores,
+/// and at least 64. Threads beyond the cores only add waiting (results do
+/// not depend on their number), and each thread holds per-pass buffers.
+fn thread_cap() -> usize {
+    (2 * cores()).max(64)
+}
+
 fn count_option(name: &str, value: Option<usize>) -> Result<usize, Failure> {
+    let bad = |message: String| {
+        Failure::Input(proxima::Error::scenario(format!("--{name}"), name, message))
+    };
     match value {
-        Some(0) => Err(Failure::Input(proxima::Error::scenario(
-            format!("--{name}"),
-            name,
-            "0 is out of range; allowed: 1 or more",
+        Some(0) => Err(bad("0 is out of range; allowed: 1 or more".into())),
+        Some(n) if n > thread_cap() => Err(bad(format!(
+            "{n} is more than this machine can use; allowed: 1 to {} (twice its {} cores, at least 64): more only slow the work down, and results do not depend on it",
+            thread_cap(),
+            cores()
         ))),
         Some(n) => Ok(n),
-        None => Ok(std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)),
+        None => Ok(cores()),
     }
 }
 
@@ -399,13 +523,21 @@ fn parse_shard(text: &str) -> Result<Shard, Failure> {
 }
 
 struct SweepBar {
-    bar: Option<ProgressBar>,
+    shown: std::sync::Mutex<Shown>,
     failed: AtomicU64,
+    runs: AtomicU64,
+    done: AtomicU64,
+    resumed: AtomicU64,
 }
 
 impl SweepProgress for SweepBar {
     fn start(&self, runs: u64, done: u64) {
-        if let Some(b) = &self.bar {
+        self.runs.store(runs, Ordering::Relaxed);
+        self.done.store(done, Ordering::Relaxed);
+        self.resumed.store(done, Ordering::Relaxed);
+        if let Ok(shown) = self.shown.lock()
+            && let Shown::Bar(b) = &*shown
+        {
             b.set_length(runs);
             b.set_position(done);
             b.reset_eta();
@@ -418,10 +550,35 @@ impl SweepProgress for SweepBar {
         } else {
             self.failed.fetch_add(1, Ordering::Relaxed) + 1
         };
-        if let Some(b) = &self.bar {
-            b.inc(1);
-            b.set_message(format!("{failed} failed"));
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let Ok(mut shown) = self.shown.lock() else {
+            return;
+        };
+        match &mut *shown {
+            Shown::Bar(b) => {
+                b.inc(1);
+                b.set_message(format!("{failed} failed"));
+            }
+            Shown::Lines(lines) => lines.tick(
+                "run",
+                done,
+                self.runs.load(Ordering::Relaxed),
+                self.resumed.load(Ordering::Relaxed),
+                &format!(" ({failed} failed)"),
+            ),
+            Shown::Nothing => {}
         }
+    }
+}
+
+/// One line per partial folder of a dead process that was removed.
+fn report_stale(removed: &[proxima::output::StalePartial]) {
+    for s in removed {
+        eprintln!(
+            "note: removed {}, left by process {} that no longer runs",
+            s.path.display(),
+            s.pid
+        );
     }
 }
 
@@ -436,6 +593,7 @@ fn sweep(
     dry_run: bool,
     force: bool,
     quiet: bool,
+    progress_every: u64,
 ) -> Result<(), Failure> {
     let shard = shard.as_deref().map(parse_shard).transpose()?;
     let jobs = count_option("jobs", jobs)?;
@@ -501,19 +659,21 @@ fn sweep(
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&cancel);
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let b = ProgressBar::new(in_shard);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} [{bar:40}] {pos}/{len} runs, {msg}, {elapsed} (eta {eta})",
-        ) {
-            b.set_style(style.progress_chars("=> "));
-        }
+    let shown = Shown::new(
+        quiet,
+        progress_every,
+        in_shard,
+        "{spinner} [{bar:40}] {pos}/{len} runs, {msg}, {elapsed} (eta {eta})",
+    );
+    if let Shown::Bar(b) = &shown {
         b.set_message("0 failed");
-        b
-    });
+    }
     let progress = SweepBar {
-        bar,
+        shown: std::sync::Mutex::new(shown),
         failed: AtomicU64::new(0),
+        runs: AtomicU64::new(in_shard),
+        done: AtomicU64::new(0),
+        resumed: AtomicU64::new(0),
     };
     let opts = SweepOptions {
         out: out.clone(),
@@ -525,13 +685,16 @@ fn sweep(
     };
     let result =
         proxima::sweep::run_sweep(&plan, &opts, &proxima::sweep::simulate, &progress, &cancel);
-    if let Some(b) = &progress.bar {
-        b.finish_and_clear();
+    if let Ok(shown) = progress.shown.lock() {
+        shown.finish();
     }
     let report = result.map_err(|e| match e {
         e @ (proxima::Error::Output { .. } | proxima::Error::Scenario { .. }) => Failure::Input(e),
         e => Failure::Run(e),
     })?;
+    if !quiet {
+        report_stale(&report.stale_removed);
+    }
     if !report.complete {
         let mut again = format!(
             "proxima sweep {} --out {}",
@@ -583,11 +746,22 @@ fn execute(command: Command) -> Result<(), Failure> {
             dry_run,
             force,
             quiet,
+            progress_every,
         } => sweep(
-            plan, out, jobs, threads, shard, resume, dry_run, force, quiet,
+            plan,
+            out,
+            jobs,
+            threads,
+            shard,
+            resume,
+            dry_run,
+            force,
+            quiet,
+            progress_every,
         ),
         Command::Merge { out, shards, force } => {
             let r = proxima::sweep::merge(&out, &shards, force).map_err(Failure::Input)?;
+            report_stale(&r.stale_removed);
             eprintln!(
                 "wrote {} ({} runs from {} shards, {} failed)",
                 r.folder.display(),
@@ -636,6 +810,7 @@ fn execute(command: Command) -> Result<(), Failure> {
             threads,
             force,
             quiet,
+            progress_every,
             timings,
         } => {
             let o = overrides(&set, seed)?;
@@ -659,16 +834,12 @@ fn execute(command: Command) -> Result<(), Failure> {
                 let r = &resolved.scenario.run;
                 ((r.end_year - r.start_year + 1) * r.steps_per_year) as u64
             };
-            let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-                let b = ProgressBar::new(total);
-                if let Ok(style) = ProgressStyle::with_template(
-                    "{spinner} {msg} [{bar:40}] {pos}/{len} steps, {elapsed} (eta {eta})",
-                ) {
-                    b.set_style(style.progress_chars("=> "));
-                }
-                b
-            });
-            let mut progress = Bar(bar);
+            let mut progress = Shown::new(
+                quiet,
+                progress_every,
+                total,
+                "{spinner} {msg} [{bar:40}] {pos}/{len} steps, {elapsed} (eta {eta})",
+            );
             let opts = RunOptions {
                 out,
                 force,
@@ -677,11 +848,10 @@ fn execute(command: Command) -> Result<(), Failure> {
             };
             let result =
                 with_workers_awake(|| run_to_folder(&resolved, &opts, &mut progress, &cancel));
-            if let Some(b) = &progress.0 {
-                b.finish_and_clear();
-            }
+            progress.finish();
             let summary = result.map_err(Failure::Run)?;
             if !quiet {
+                report_stale(&summary.stale_removed);
                 eprintln!(
                     "wrote {} ({} steps in {:.1} s, {} threads)",
                     summary.folder.display(),

@@ -27,10 +27,14 @@ pub struct RunFolder {
     partial: PathBuf,
     force: bool,
     committed: bool,
+    stale_removed: Vec<StalePartial>,
 }
 
 impl RunFolder {
     /// Check that `target` may be written and create the partial folder.
+    /// Partial folders left in the same parent by processes that no longer
+    /// run (killed by SIGKILL, or a crash) are removed first; see
+    /// [`Self::stale_removed`].
     pub fn prepare(target: &Path, force: bool) -> Result<Self> {
         check_replaceable(target, force)?;
         let name = target
@@ -46,6 +50,7 @@ impl RunFolder {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let stale_removed = remove_stale_partials(&parent)?;
         let partial = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if partial.exists() {
             std::fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
@@ -56,7 +61,14 @@ impl RunFolder {
             partial,
             force,
             committed: false,
+            stale_removed,
         })
+    }
+
+    /// Stale partial folders (with the process id that left each) that
+    /// [`Self::prepare`] removed.
+    pub fn stale_removed(&self) -> &[StalePartial] {
+        &self.stale_removed
     }
 
     /// The folder being written (renamed into place by [`Self::commit`]).
@@ -69,16 +81,134 @@ impl RunFolder {
         self.partial.join(name)
     }
 
-    /// Move the finished folder into place.
+    /// Move the finished folder into place. An existing target (allowed
+    /// by `force`) is swapped with the new folder in one atomic step, so
+    /// that at every instant the target holds a complete output, the old
+    /// or the new; the old one is then removed.
     pub fn commit(mut self) -> Result<PathBuf> {
         if self.target.exists() {
             check_replaceable(&self.target, self.force)?;
-            std::fs::remove_dir_all(&self.target).map_err(|e| Error::io(&self.target, e))?;
+            exchange(&self.partial, &self.target).map_err(|e| Error::io(&self.target, e))?;
+            // The partial path now holds the old output: a crash before it
+            // is gone leaves a stale partial folder that the next run in
+            // this parent removes.
+            self.committed = true;
+            std::fs::remove_dir_all(&self.partial).map_err(|e| Error::io(&self.partial, e))?;
+        } else {
+            std::fs::rename(&self.partial, &self.target).map_err(|e| Error::io(&self.target, e))?;
+            self.committed = true;
         }
-        std::fs::rename(&self.partial, &self.target).map_err(|e| Error::io(&self.target, e))?;
-        self.committed = true;
         Ok(self.target.clone())
     }
+}
+
+/// Swap two existing paths atomically (Linux `renameat2` with
+/// `RENAME_EXCHANGE`). Where the system or file system cannot, the old
+/// target is first renamed aside to `new`'s sibling and the new folder
+/// renamed in: the target is then missing for the time between two
+/// renames, and the old output is never lost.
+fn exchange(new: &Path, target: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let a = std::ffi::CString::new(new.as_os_str().as_bytes())?;
+        let b = std::ffi::CString::new(target.as_os_str().as_bytes())?;
+        // SAFETY: both are valid NUL-terminated paths that live across the
+        // call; the call only renames.
+        let r = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if !matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) {
+            return Err(e);
+        }
+    }
+    let aside = new.with_file_name(format!(
+        "{}.old",
+        new.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    std::fs::rename(target, &aside)?;
+    if let Err(e) = std::fs::rename(new, target) {
+        let _ = std::fs::rename(&aside, target);
+        return Err(e);
+    }
+    std::fs::rename(&aside, new)
+}
+
+/// A partial folder left by a process that no longer runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StalePartial {
+    pub path: PathBuf,
+    pub pid: u32,
+}
+
+/// The process id in the name of a partial folder, `.NAME.partial-PID`
+/// (or its `.old` sibling during a replacement).
+fn partial_pid(name: &str) -> Option<u32> {
+    if !name.starts_with('.') {
+        return None;
+    }
+    let name = name.strip_suffix(".old").unwrap_or(name);
+    let (_, pid) = name.rsplit_once(".partial-")?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process with this id runs (on systems where this cannot be
+/// told, every process is taken to run, so nothing is removed).
+fn process_runs(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return true;
+        };
+        // SAFETY: signal 0 only checks that the process exists.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// Remove the partial folders in `parent` whose process no longer runs:
+/// what a run or merge killed by SIGKILL, or a crash during a
+/// replacement, left behind. Returns what was removed.
+pub fn remove_stale_partials(parent: &Path) -> Result<Vec<StalePartial>> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Ok(removed);
+    };
+    let mut stale: Vec<(PathBuf, u32)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let pid = partial_pid(&e.file_name().to_string_lossy())?;
+            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            (is_dir && pid != std::process::id() && !process_runs(pid)).then(|| (e.path(), pid))
+        })
+        .collect();
+    stale.sort();
+    for (path, pid) in stale {
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => removed.push(StalePartial { path, pid }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+    }
+    Ok(removed)
 }
 
 /// Whether an output folder may be (re)written: it does not exist, or
@@ -283,6 +413,8 @@ pub struct RunSummary {
     pub timings: crate::model::Timings,
     /// Seconds spent writing the output files.
     pub output_seconds: f64,
+    /// Partial folders of dead processes removed before the run.
+    pub stale_removed: Vec<StalePartial>,
 }
 
 /// Options of a run.
@@ -325,6 +457,7 @@ pub fn run_to_folder(
 ) -> Result<RunSummary> {
     let started = Instant::now();
     let folder = RunFolder::prepare(&opts.out, opts.force)?;
+    let stale_removed = folder.stale_removed().to_vec();
     let scenario = &resolved.scenario;
     let mut model = Model::new(scenario.clone())?;
     let setup_seconds = started.elapsed().as_secs_f64();
@@ -458,6 +591,7 @@ pub fn run_to_folder(
         setup_seconds,
         timings: model.timings().clone(),
         output_seconds,
+        stale_removed,
     })
 }
 

@@ -111,6 +111,9 @@ pub struct SweepReport {
     /// Every run is done and the files are assembled. False only when the
     /// sweep was cancelled.
     pub complete: bool,
+    /// Partial folders of dead processes removed from the sweep folder's
+    /// parent before the sweep.
+    pub stale_removed: Vec<crate::output::StalePartial>,
 }
 
 /// What simulates one run: its spec and scenario in, its time series out.
@@ -400,6 +403,11 @@ pub fn run_sweep(
         .shard
         .map(|s| shard_text(&s, plan.runs()))
         .transpose()?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let stale_removed = crate::output::remove_stale_partials(parent)?;
     prepare_folder(out, opts, &manifest, &design, shard.as_deref())?;
     let ids: Vec<u64> = (0..plan.runs())
         .filter(|id| opts.shard.is_none_or(|s| s.contains(*id)))
@@ -416,6 +424,7 @@ pub fn run_sweep(
             resumed: runs,
             failed,
             complete: true,
+            stale_removed,
         });
     }
     std::fs::create_dir_all(&parts).map_err(|e| Error::io(&parts, e))?;
@@ -488,6 +497,7 @@ pub fn run_sweep(
             resumed,
             failed: 0,
             complete: false,
+            stale_removed,
         });
     }
     let failed = assemble(plan, out, &ids)?;
@@ -498,6 +508,7 @@ pub fn run_sweep(
         resumed,
         failed,
         complete: true,
+        stale_removed,
     })
 }
 
@@ -689,6 +700,8 @@ pub struct MergeReport {
     pub folder: PathBuf,
     pub runs: u64,
     pub failed: u64,
+    /// Partial folders of dead processes removed before the merge.
+    pub stale_removed: Vec<crate::output::StalePartial>,
 }
 
 /// A shard folder being read for a merge.
@@ -816,6 +829,7 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
         .collect::<Result<_>>()?;
 
     let folder = crate::output::RunFolder::prepare(out, force)?;
+    let stale_removed = folder.stale_removed().to_vec();
     let target = folder.path().to_path_buf();
     std::fs::write(folder.file(MANIFEST), &manifest)
         .map_err(|e| Error::io(folder.file(MANIFEST), e))?;
@@ -869,5 +883,6 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
         folder,
         runs: total,
         failed,
+        stale_removed,
     })
 }
