@@ -16,6 +16,7 @@
 //! ```
 
 pub mod agents;
+pub mod compare;
 pub mod cooperation;
 pub mod demography;
 pub mod error;

@@ -99,6 +99,22 @@ enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         progress_every: u64,
     },
+    /// Compare a run or sweep folder with documented figures (a targets file).
+    Compare {
+        /// Run or sweep folder.
+        folder: PathBuf,
+        /// Targets file (TOML), e.g. data/france/targets.toml.
+        targets: PathBuf,
+        /// Where to write the comparison [default: FOLDER/comparison.csv].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace the comparison file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Do not print the table.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Merge the finished shard folders of one plan into one sweep folder.
     Merge {
         /// Folder to create.
@@ -759,6 +775,23 @@ fn execute(command: Command) -> Result<(), Failure> {
             quiet,
             progress_every,
         ),
+        Command::Compare {
+            folder,
+            targets,
+            out,
+            force,
+            quiet,
+        } => {
+            let targets = proxima::compare::load_targets(&targets).map_err(Failure::Input)?;
+            let c = proxima::compare::compare(&folder, &targets).map_err(Failure::Input)?;
+            let path = out.unwrap_or_else(|| folder.join("comparison.csv"));
+            proxima::compare::write_csv(&c, &path, force).map_err(Failure::Input)?;
+            if !quiet {
+                print!("{}", proxima::compare::table(&c));
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(())
+        }
         Command::Merge { out, shards, force } => {
             let r = proxima::sweep::merge(&out, &shards, force).map_err(Failure::Input)?;
             report_stale(&r.stale_removed);

@@ -182,6 +182,7 @@ pub struct PopulationParams {
     pub labour_force_growth: f64,
     pub entry_age: i64,
     pub retirement_age: i64,
+    pub scale: f64,
 }
 
 impl Default for PopulationParams {
@@ -193,6 +194,7 @@ impl Default for PopulationParams {
             labour_force_growth: 0.006,
             entry_age: 20,
             retirement_age: 65,
+            scale: 1.0,
         }
     }
 }

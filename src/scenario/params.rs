@@ -59,6 +59,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("population.labour_force_growth", "1/year", 0.0, 0.05, "Growth rate of the labour force (entrants beyond the replacement of retirees; the labour force does not shrink)."),
     p("population.entry_age", "years", 14.0, 30.0, "Age at which citizens enter the labour force."),
     p("population.retirement_age", "years", 40.0, 80.0, "Age at which citizens retire and are replaced by an entrant of their region."),
+    p("population.scale", "units/agent", 1.0e-3, 1.0e6, "Real firms (and workers) one agent stands for. The simulation does not read it; `proxima compare` multiplies counts that grow with the number of agents by it."),
     // firms
     p("firms.max_initial_size", "employees", 10.0, 1.0e6, "Largest firm size drawn at initialisation."),
     p("firms.large_firm_urban_bias", "exponent", 0.0, 5.0, "Location weight of initial firms with ≥ 250 employees ∝ regional population^(1 + bias)."),
