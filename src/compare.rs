@@ -53,7 +53,8 @@ impl Target {
     /// Whether a model value meets the target.
     pub fn met(&self, model: f64) -> bool {
         match (self.value, self.tolerance) {
-            (Some(v), Some(t)) => (model - v).abs() <= t * v.abs(),
+            // A relative 1e-12 absorbs the rounding of `model - v`.
+            (Some(v), Some(t)) => (model - v).abs() <= t * v.abs() * (1.0 + 1e-12),
             (Some(v), None) => model == v,
             _ => self.min.is_none_or(|m| model >= m) && self.max.is_none_or(|m| model <= m),
         }
