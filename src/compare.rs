@@ -223,24 +223,44 @@ fn scale_of(scenario: Option<&serde_json::Value>) -> f64 {
         .unwrap_or(1.0)
 }
 
-/// Compare a run or sweep folder with `targets`.
-pub fn compare(folder: &Path, targets: &[Target]) -> Result<Comparison> {
-    let manifest = read_json(&folder.join("manifest.json"))?;
-    let sweep = manifest.get("kind").and_then(|k| k.as_str()) == Some("sweep");
+/// Compare one sweep folder, or one or more run folders (taken as the
+/// replicates of one design point, e.g. the same scenario run with seeds
+/// 1 to 5), with `targets`.
+pub fn compare(folders: &[PathBuf], targets: &[Target]) -> Result<Comparison> {
+    let Some(folder) = folders.first() else {
+        return Err(Error::Internal("compare: no folder".into()));
+    };
     let compared: Vec<&Target> = targets.iter().filter(|t| t.in_run).collect();
     let not_compared = targets
         .iter()
         .filter(|t| !t.in_run)
         .map(|t| t.id.clone())
         .collect();
-    let points: Vec<(String, Vec<RunValues>)> = if sweep {
-        sweep_values(folder, &manifest, &compared)?
-    } else {
-        let scale = scale_of(manifest.get("scenario"));
-        let values = run_values(&folder.join("timeseries.csv"), None, &compared)?;
-        let values = values.into_values().next().unwrap_or_default();
-        vec![(String::new(), vec![RunValues { scale, values }])]
-    };
+    let mut sweep = false;
+    let mut runs = Vec::new();
+    let mut points: Vec<(String, Vec<RunValues>)> = Vec::new();
+    for dir in folders {
+        let manifest = read_json(&dir.join("manifest.json"))?;
+        if manifest.get("kind").and_then(|k| k.as_str()) == Some("sweep") {
+            if folders.len() > 1 {
+                return Err(Error::Output {
+                    path: dir.clone(),
+                    message: "is a sweep folder; compare a sweep alone, or several run folders"
+                        .into(),
+                });
+            }
+            sweep = true;
+            points = sweep_values(dir, &manifest, &compared)?;
+        } else {
+            let scale = scale_of(manifest.get("scenario"));
+            let values = run_values(&dir.join("timeseries.csv"), None, &compared)?;
+            let values = values.into_values().next().unwrap_or_default();
+            runs.push(RunValues { scale, values });
+        }
+    }
+    if !sweep {
+        points.push((String::new(), runs));
+    }
     let mut rows = Vec::new();
     for (point, (factors, runs)) in points.iter().enumerate() {
         for (k, t) in compared.iter().enumerate() {
@@ -278,7 +298,7 @@ pub fn compare(folder: &Path, targets: &[Target]) -> Result<Comparison> {
         }
     }
     Ok(Comparison {
-        folder: folder.to_path_buf(),
+        folder: folder.clone(),
         sweep,
         rows,
         not_compared,
@@ -587,7 +607,7 @@ pub fn table(c: &Comparison) -> String {
                 0.0
             },
             match rows.first() {
-                Some(r) if c.sweep => format!(", mean of {} replicates", r.replicates),
+                Some(r) if r.replicates > 1 => format!(", mean of {} replicates", r.replicates),
                 _ => String::new(),
             }
         );

@@ -99,13 +99,14 @@ enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         progress_every: u64,
     },
-    /// Compare a run or sweep folder with documented figures (a targets file).
+    /// Compare a sweep folder, or run folders (replicates), with documented figures.
     Compare {
-        /// Run or sweep folder.
-        folder: PathBuf,
+        /// A sweep folder, or one or more run folders (taken as replicates).
+        #[arg(required = true, num_args = 1..)]
+        folders: Vec<PathBuf>,
         /// Targets file (TOML), e.g. data/france/targets.toml.
         targets: PathBuf,
-        /// Where to write the comparison [default: FOLDER/comparison.csv].
+        /// Where to write the comparison [default: comparison.csv in the first folder].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Replace the comparison file if it exists.
@@ -776,15 +777,15 @@ fn execute(command: Command) -> Result<(), Failure> {
             progress_every,
         ),
         Command::Compare {
-            folder,
+            folders,
             targets,
             out,
             force,
             quiet,
         } => {
             let targets = proxima::compare::load_targets(&targets).map_err(Failure::Input)?;
-            let c = proxima::compare::compare(&folder, &targets).map_err(Failure::Input)?;
-            let path = out.unwrap_or_else(|| folder.join("comparison.csv"));
+            let c = proxima::compare::compare(&folders, &targets).map_err(Failure::Input)?;
+            let path = out.unwrap_or_else(|| c.folder.join("comparison.csv"));
             proxima::compare::write_csv(&c, &path, force).map_err(Failure::Input)?;
             if !quiet {
                 print!("{}", proxima::compare::table(&c));

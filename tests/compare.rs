@@ -203,6 +203,49 @@ fn a_sweep_is_compared_point_by_point_with_intervals() {
     }
 }
 
+/// Run folders given together are replicates of one point: the mean and
+/// interval are those of their values.
+#[test]
+fn several_runs_are_replicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut folders = Vec::new();
+    let mut xs = Vec::new();
+    for seed in 1..=3 {
+        let run = dir.path().join(format!("seed{seed}"));
+        let o = run_to(&tiny(), &run, &["--seed", &seed.to_string()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        xs.push(value_at(
+            &Table::read(&run.join("timeseries.csv")),
+            "sme_employment_share",
+            1990,
+        ));
+        folders.push(run.to_str().unwrap().to_string());
+    }
+    let t = targets(dir.path(), 0.5);
+    let out = dir.path().join("cmp.csv");
+    let mut args = vec!["compare"];
+    args.extend(folders.iter().map(String::as_str));
+    args.extend([t.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = proxima(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c = Table::read(&out);
+    let mean = xs.iter().sum::<f64>() / 3.0;
+    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+    let half = 4.302_652_729_911_275 * sd / 3f64.sqrt();
+    let f = |col: &str| c.rows[0][c.col(col)].parse::<f64>().unwrap();
+    assert!((f("model_mean") - mean).abs() < 1e-12);
+    assert!((f("model_high") - (mean + half)).abs() < 1e-9);
+    assert_eq!(f("replicates"), 3.0);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .ends_with(", mean of 3 replicates"),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_target_the_folder_cannot_answer_is_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
