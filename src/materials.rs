@@ -239,6 +239,7 @@ mod tests {
         let s = Scenario::default();
         let mut lev = s.regimes.large_firm.clone();
         lev.landfill_tax = 0.01;
+        lev.carbon_price = 0.05;
         let p = Prices::new(&s, &lev, 1.0);
         let mut a = Account {
             need: [10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -247,10 +248,15 @@ mod tests {
         };
         a.received[0] = 4.0;
         a.sent[3] = 2.0;
-        a.settle(&p, 0.0, 0.0);
+        a.settle(&p, 1.5, 0.25);
         assert_eq!(a.virgin(0), 6.0);
         assert_eq!(a.disposed(3), 3.0);
-        let expected = 6.0 * p.virgin[0] + 3.0 * p.disposal[3] + p.carbon * a.co2;
+        // CO2 of the process, the 6 t of virgin water and the 3 t of
+        // gypsum disposed of, at the scenario's emission factors.
+        let (water, gypsum) = (&s.materials.water, &s.materials.gypsum);
+        let co2 = 1.5 + 6.0 * water.co2_virgin + 3.0 * gypsum.co2_disposal;
+        assert!((a.co2 - co2).abs() < 1e-12, "{} vs {co2}", a.co2);
+        let expected = 0.25 + 6.0 * p.virgin[0] + 3.0 * p.disposal[3] + 0.05 * co2;
         assert!((a.cost - expected).abs() < 1e-12);
         assert!(
             p.disposal[3] > s.materials.gypsum.disposal_cost,

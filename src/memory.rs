@@ -78,16 +78,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn grows_linearly_with_agents() {
-        let mut s = Scenario::default();
-        let small = estimate(&s).bytes as f64 - FIXED_BYTES;
-        s.population.firms *= 10;
-        s.population.citizens *= 10;
-        let large = estimate(&s).bytes as f64 - FIXED_BYTES;
-        assert!((large / small - 10.0).abs() < 1e-6);
-    }
-
-    #[test]
     fn matches_the_measured_peaks_from_above() {
         // (firms, citizens, measured peak RSS in kB) of full default-territory
         // runs of `proxima run --threads 2` (docs/PERFORMANCE.md).

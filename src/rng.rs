@@ -316,32 +316,61 @@ pub fn pair_id(a: u32, b: u32) -> u64 {
 mod tests {
     use super::*;
 
+    /// No two coordinates (seed, purpose, step, agent) share a stream, edge
+    /// values included: the last step a `u32` holds, agents beyond 32 bits
+    /// (pair ids), and seeds next to the purposes' small numbers, which the
+    /// key derivation mixes with them.
     #[test]
-    fn same_inputs_same_draws() {
-        let s = Streams::new(7);
-        let a: Vec<u64> = (0..5)
-            .map(|_| 0)
-            .scan(s.rng(Purpose::Growth, 3, 11), |r, _| Some(r.random()))
-            .collect();
-        let b: Vec<u64> = (0..5)
-            .map(|_| 0)
-            .scan(s.rng(Purpose::Growth, 3, 11), |r, _| Some(r.random()))
-            .collect();
-        assert_eq!(a, b);
-    }
-
-    #[test]
-    fn streams_differ_by_each_coordinate() {
-        let s = Streams::new(7);
-        let draw = |p, step, agent| s.rng(p, step, agent).random::<u64>();
-        let base = draw(Purpose::Growth, 3, 11);
-        assert_ne!(base, draw(Purpose::Innovation, 3, 11));
-        assert_ne!(base, draw(Purpose::Growth, 4, 11));
-        assert_ne!(base, draw(Purpose::Growth, 3, 12));
-        assert_ne!(
-            base,
-            Streams::new(8).rng(Purpose::Growth, 3, 11).random::<u64>()
+    fn no_two_coordinates_share_a_stream() {
+        let purposes = [
+            Purpose::Territory,
+            Purpose::InitFirms,
+            Purpose::Growth,
+            Purpose::TieRenewal,
+            Purpose::Exchange,
+            Purpose::TiersLieux,
+        ];
+        let steps = [0, 1, 2, 75, 300, u32::MAX];
+        let agents: std::collections::BTreeSet<u64> = [
+            0,
+            1,
+            2,
+            31,
+            32,
+            u64::from(u32::MAX),
+            pair_id(1, 2),
+            pair_id(2, 3),
+            pair_id(u32::MAX - 1, u32::MAX),
+            u64::MAX,
+        ]
+        .into();
+        let seeds = [0, 1, 2, 5, 42, u64::MAX];
+        let mut first_words = std::collections::BTreeMap::new();
+        for seed in seeds {
+            let s = Streams::new(seed);
+            for p in purposes {
+                for step in steps {
+                    for &agent in &agents {
+                        let mut r = s.rng(p, step, agent);
+                        let words = (r.random::<u64>(), r.random::<u64>());
+                        let at = (seed, p as u8, step, agent);
+                        if let Some(other) = first_words.insert(words, at) {
+                            panic!("{other:?} and {at:?} share a stream");
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            first_words.len(),
+            seeds.len() * purposes.len() * steps.len() * agents.len()
         );
+        // Distinct unordered pairs have distinct ids, whatever the order.
+        assert_eq!(pair_id(5, 3), pair_id(3, 5));
+        let ids: std::collections::BTreeSet<u64> = (0..40u32)
+            .flat_map(|a| (0..40u32).map(move |b| pair_id(a, b)))
+            .collect();
+        assert_eq!(ids.len(), 40 * 41 / 2);
     }
 
     /// `Stream` yields the words of `rand_chacha`'s ChaCha8 for the same
@@ -383,6 +412,5 @@ mod tests {
         // Pins the derivation: a change here changes every published result.
         let v = Streams::new(42).rng(Purpose::Growth, 1, 2).random::<u64>();
         assert_eq!(v, PINNED, "the stream derivation changed: {v}");
-        assert_eq!(pair_id(5, 3), pair_id(3, 5));
     }
 }

@@ -124,14 +124,62 @@ mod tests {
         assert_eq!(t.demand_shares(2025.0), t.demand_shares(2050.0));
     }
 
+    /// A complement named by one sector only makes both sectors each
+    /// other's complements; other pairs get the scenario's same-sector and
+    /// other-sector values.
     #[test]
-    fn complementarity_is_symmetric() {
-        let t = SectorTable::new(&Scenario::default());
+    fn a_complement_named_on_one_side_counts_both_ways() {
+        let mut s = Scenario::default();
+        s.cooperation.same_sector_complementarity = 0.7;
+        s.cooperation.other_sector_complementarity = 0.2;
+        for sector in [
+            &mut s.sectors.agriculture,
+            &mut s.sectors.agrifood,
+            &mut s.sectors.textiles,
+            &mut s.sectors.chemicals,
+            &mut s.sectors.metals,
+            &mut s.sectors.mechanical,
+            &mut s.sectors.electronics,
+            &mut s.sectors.pharma,
+            &mut s.sectors.energy,
+            &mut s.sectors.construction,
+            &mut s.sectors.services,
+            &mut s.sectors.environmental_services,
+        ] {
+            sector.complements.clear();
+        }
+        s.sectors.agriculture.complements = vec!["agrifood".into()];
+        let t = SectorTable::new(&s);
+        let (a, f) = (
+            Scenario::sector_index("agriculture").unwrap(),
+            Scenario::sector_index("agrifood").unwrap(),
+        );
         for i in 0..N_SECTORS {
             for j in 0..N_SECTORS {
-                assert_eq!(t.complementarity[i][j], t.complementarity[j][i]);
+                let want = if (i, j) == (a, f) || (i, j) == (f, a) {
+                    1.0
+                } else if i == j {
+                    0.7
+                } else {
+                    0.2
+                };
+                assert_eq!(t.complementarity[i][j], want, "sectors {i} and {j}");
             }
-            assert!((similarity(&t.knowledge[i], &t.knowledge[i]) - 1.0).abs() < 1e-5);
         }
+        assert_eq!(t.complements[a], vec![f]);
+        assert_eq!(t.complements[f], vec![a]);
+        assert!((0..N_SECTORS).all(|i| i == a || i == f || t.complements[i].is_empty()));
+    }
+
+    #[test]
+    fn profiles_are_unit_length_and_a_zero_one_uniform() {
+        let mut p = [0.0, 3.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0];
+        normalise(&mut p);
+        assert_eq!(p, [0.0, 0.6, 0.0, 0.8, 0.0, 0.0, 0.0, 0.0]);
+        let mut z = [0.0; N_KNOWLEDGE];
+        normalise(&mut z);
+        assert!(z.iter().all(|&x| (x - z[0]).abs() < 1e-7));
+        assert!((similarity(&z, &z) - 1.0).abs() < 1e-6);
+        assert!((similarity(&p, &z) - 1.4 / 8f64.sqrt()).abs() < 1e-6);
     }
 }

@@ -1,19 +1,23 @@
-//! The patterns of the model brief (section 5, items 1–4 and the
-//! counterfactuals of item 7), each checked on the mean of five seeds of
-//! the shipped scenarios, and the check that moving a regime's start moves
-//! its effects. These runs take about a minute in release mode.
+//! The patterns of the model brief (section 5, items 1–7), each checked on
+//! the mean of five seeds of the shipped scenarios (the hub removal on ten),
+//! and the check that moving a regime's start moves its effects. The
+//! thresholds, and the measured values and seed noise they leave room for,
+//! are in docs/MODEL.md §9. These runs take a few minutes in release mode.
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use common::{Table, mean, run_series, scenario};
 
 type Series = BTreeMap<i64, BTreeMap<String, f64>>;
 
 const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
+/// The hub removal's seeds (its first five are `SEEDS`).
+const HUB_SEEDS: [u64; 10] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 fn workdir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -22,18 +26,51 @@ fn workdir(name: &str) -> PathBuf {
     dir
 }
 
-fn mean_of(file: &str) -> Series {
-    let dir = workdir(&format!("patterns-{file}"));
-    let runs: Vec<Series> = SEEDS
-        .iter()
-        .map(|&s| run_series(&dir, &scenario(file), s, &[]))
-        .collect();
-    mean(&runs)
+/// The series of `file` run with `extra` for each seed, in seed order:
+/// runs are separate processes, started side by side.
+fn runs(dir: &Path, file: &str, seeds: &[u64], extra: &[&str]) -> Vec<Series> {
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(BTreeMap::new());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    std::thread::scope(|s| {
+        for _ in 0..workers.min(seeds.len()) {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&seed) = seeds.get(k) else {
+                        break;
+                    };
+                    let series = run_series(dir, &scenario(file), seed, extra);
+                    done.lock().unwrap().insert(k, series);
+                }
+            });
+        }
+    });
+    done.into_inner().unwrap().into_values().collect()
 }
 
+fn mean_of(file: &str) -> Series {
+    let dir = workdir(&format!("patterns-{file}"));
+    mean(&runs(&dir, file, &SEEDS, &[]))
+}
+
+/// The default scenario on the hub removal's seeds, and their folder.
+fn default_runs() -> &'static (PathBuf, Vec<Series>) {
+    static CELL: OnceLock<(PathBuf, Vec<Series>)> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let dir = workdir("patterns-default.toml");
+        let series = runs(&dir, "default.toml", &HUB_SEEDS, &[]);
+        (dir, series)
+    })
+}
+
+/// The mean of the default scenario on `SEEDS`.
 fn default_mean() -> &'static Series {
     static CELL: OnceLock<Series> = OnceLock::new();
-    CELL.get_or_init(|| mean_of("default.toml"))
+    CELL.get_or_init(|| {
+        assert_eq!(SEEDS, HUB_SEEDS[..SEEDS.len()]);
+        mean(&default_runs().1[..SEEDS.len()])
+    })
 }
 
 fn get(s: &Series, year: i64, col: &str) -> f64 {
@@ -133,13 +170,17 @@ fn cluster_organisations_appear_with_cluster_policy() {
     assert!(c09 > c95, "cluster organisations 1995 {c95} vs 2009 {c09}");
 }
 
+/// The same seeds with and without the decentralisation laws share their
+/// history up to 1973: the difference in 1995 is the counterfactual's, with
+/// little seed noise (docs/MODEL.md §9: 0.050 on seeds 1–5, 0.043–0.062
+/// seed by seed).
 #[test]
 fn no_decentralisation_means_fewer_small_firms() {
     let d = default_mean();
     let nd = mean_of("no_decentralisation.toml");
     let (a, b) = (small_firm_share(&nd, 1995), small_firm_share(d, 1995));
     assert!(
-        a < b,
+        a <= b - 0.03,
         "SME + micro share 1995: no_decentralisation {a:.3} vs default {b:.3}"
     );
 }
@@ -159,21 +200,22 @@ fn no_organised_proximity_means_few_distant_ties() {
 }
 
 /// Effects follow the levers, not the calendar: moving a regime's start
-/// moves what it causes.
+/// moves what it causes (decentralisation in 1982 instead of 1973, clusters
+/// in 1998 instead of 1990), on the mean of the same seeds as the default.
 #[test]
 fn moving_regime_starts_moves_their_effects() {
     let dir = workdir("regime-shift");
-    let late = run_series(
+    let late = mean(&runs(
         &dir,
-        &scenario("default.toml"),
-        1,
+        "default.toml",
+        &SEEDS,
         &[
             "--set",
             "regimes.decentralisation.start=1982",
             "--set",
             "regimes.clusters.start=1998",
         ],
-    );
+    ));
     let peak_year = late
         .iter()
         .map(|(y, v)| (*y, v["large_firm_employment_share"]))
@@ -189,13 +231,24 @@ fn moving_regime_starts_moves_their_effects() {
             "cluster organisations in {year}"
         );
     }
-    assert!(late[&2003]["cluster_organisations"] > 0.0);
     let d = default_mean();
+    let (t95, d95) = (late[&1995]["ties_per_firm"], d[&1995]["ties_per_firm"]);
     assert!(
-        late[&1995]["ties_per_firm"] < 0.8 * d[&1995]["ties_per_firm"],
-        "ties per firm in 1995 with clusters from 1998: {:.3} vs default {:.3}",
-        late[&1995]["ties_per_firm"],
-        d[&1995]["ties_per_firm"]
+        t95 <= 0.6 * d95,
+        "ties per firm in 1995 with clusters from 1998: {t95:.3} vs default {d95:.3}"
+    );
+    // Five years into cluster policy, 2003 here and 1995 in the default,
+    // the policy has done as much.
+    let ratio = |col: &str| late[&2003][col] / d[&1995][col];
+    let clusters = ratio("cluster_organisations");
+    assert!(
+        (0.75..=1.33).contains(&clusters),
+        "cluster organisations 2003 (from 1998) / 1995 (default): {clusters:.3}"
+    );
+    let ties = ratio("ties_per_firm");
+    assert!(
+        (0.9..=1.1).contains(&ties),
+        "ties per firm 2003 (from 1998) / 1995 (default): {ties:.3}"
     );
 }
 
@@ -261,7 +314,7 @@ fn no_symbiosis_facilitation_means_less_reuse() {
         get(d, 2025, "waste_reuse_rate"),
     );
     assert!(
-        a < b,
+        a <= b - 0.05,
         "waste reuse rate 2025: no_symbiosis_facilitation {a:.4} vs default {b:.4}"
     );
 }
@@ -271,18 +324,12 @@ fn no_symbiosis_facilitation_means_less_reuse() {
 #[test]
 fn symbiosis_saves_virgin_resources() {
     let dir = workdir("no-symbiosis");
-    let off: Vec<Series> = SEEDS
-        .iter()
-        .map(|&s| {
-            run_series(
-                &dir,
-                &scenario("default.toml"),
-                s,
-                &["--set", "symbiosis.enabled=false"],
-            )
-        })
-        .collect();
-    let off = mean(&off);
+    let off = mean(&runs(
+        &dir,
+        "default.toml",
+        &SEEDS,
+        &["--set", "symbiosis.enabled=false"],
+    ));
     assert!(
         off.values()
             .all(|v| v["symbiosis_exchanges"] == 0.0 && v["exchanged_tonnes"] == 0.0)
@@ -293,7 +340,7 @@ fn symbiosis_saves_virgin_resources() {
         get(d, 2025, "virgin_resource_per_output"),
     );
     assert!(
-        a > b,
+        a >= 1.05 * b,
         "virgin per output 2025 without symbiosis {a:.2} vs default {b:.2}"
     );
 }
@@ -303,18 +350,30 @@ fn symbiosis_saves_virgin_resources() {
 /// 2014 tonnes, and by more than the hub's own flows in that run — its
 /// partners, having lost a supply or an outlet, produce less until they
 /// have re-sourced, so their other exchanges deliver less (the cascade),
-/// and rewiring takes time. Exchanged tonnes then recover partly. Runs with
-/// and without the removal are identical up to 2014, so the comparison
-/// isolates the shock. Ten seeds: which firm is the hub, and what it
-/// exchanges, varies a lot.
+/// and rewiring takes time. The shortfall then shrinks: the network
+/// recovers, beyond the growth of exchanges that the runs without removal
+/// show as well. Runs with and without the removal are identical up to
+/// 2014, so the comparison isolates the shock. Ten seeds: which firm is the
+/// hub, and what it exchanges, varies a lot; each claim holds on the ten
+/// seeds together and in most seeds one by one, so that no single history
+/// carries the total (docs/MODEL.md §9).
 #[test]
 fn removing_the_hub_loses_more_than_its_share_then_recovers() {
+    struct Seed {
+        /// Tonnes short of the run without removal, in 2016 and 2025.
+        short_2016: f64,
+        short_2025: f64,
+        /// The hub's logged share of the 2014 tonnes, in tonnes.
+        share_tonnes: f64,
+        /// The hub's own flows in 2016 in the run without removal.
+        own: f64,
+        tonnes_2014: f64,
+    }
     let dir = workdir("hub");
-    let (mut lost, mut share_tonnes, mut own, mut base_2014) = (0.0, 0.0, 0.0, 0.0);
-    let mut removed = Vec::new();
-    for seed in 1..=10u64 {
-        let hub = run_series(&dir, &scenario("hub_removal.toml"), seed, &[]);
-        let base = run_series(&dir, &scenario("default.toml"), seed, &[]);
+    let removed = runs(&dir, "hub_removal.toml", &HUB_SEEDS, &[]);
+    let (default_dir, kept) = default_runs();
+    let mut seeds = Vec::new();
+    for ((hub, base), seed) in removed.iter().zip(kept).zip(HUB_SEEDS) {
         let t14 = hub[&2014]["exchanged_tonnes"];
         assert_eq!(
             t14, base[&2014]["exchanged_tonnes"],
@@ -337,38 +396,68 @@ fn removing_the_hub_loses_more_than_its_share_then_recovers() {
             .strip_prefix("firm:")
             .expect("the hub named by its id");
         // The hub's own flows in 2016 had it stayed.
-        let ex = Table::read(&dir.join(format!("default-{seed}-")).join("exchanges.csv"));
+        let ex = Table::read(
+            &default_dir
+                .join(format!("default-{seed}-"))
+                .join("exchanges.csv"),
+        );
         let (year, from, to, tonnes) = (
             ex.col("year"),
             ex.col("from_firm"),
             ex.col("to_firm"),
             ex.col("tonnes"),
         );
-        let hub_flows: f64 = ex
+        let own: f64 = ex
             .rows
             .iter()
             .filter(|r| r[year] == "2016" && (r[from] == id || r[to] == id))
             .map(|r| r[tonnes].parse::<f64>().unwrap())
             .sum();
-        lost += base[&2016]["exchanged_tonnes"] - hub[&2016]["exchanged_tonnes"];
-        share_tonnes += share * t14;
-        own += hub_flows;
-        base_2014 += t14;
-        removed.push(hub);
+        let short = |y: i64| base[&y]["exchanged_tonnes"] - hub[&y]["exchanged_tonnes"];
+        seeds.push(Seed {
+            short_2016: short(2016),
+            short_2025: short(2025),
+            share_tonnes: share * t14,
+            own,
+            tonnes_2014: t14,
+        });
     }
+    let total = |f: fn(&Seed) -> f64| seeds.iter().map(f).sum::<f64>();
+    let count = |f: fn(&Seed) -> bool| seeds.iter().filter(|s| f(s)).count();
+    let (lost, share, own, t14) = (
+        total(|s| s.short_2016),
+        total(|s| s.share_tonnes),
+        total(|s| s.own),
+        total(|s| s.tonnes_2014),
+    );
     assert!(
-        lost >= share_tonnes,
+        lost >= share,
         "2016 loss {:.4} of 2014 tonnes vs hub share {:.4}",
-        lost / base_2014,
-        share_tonnes / base_2014
+        lost / t14,
+        share / t14
+    );
+    let n = count(|s| s.short_2016 >= s.share_tonnes);
+    assert!(
+        n >= 8,
+        "2016 loss at least the hub's share in {n} of 10 seeds"
     );
     assert!(
         lost > own,
         "no cascade: 2016 loss {lost:.0} t vs the hub's own flows {own:.0} t"
     );
-    let m = mean(&removed);
+    let n = count(|s| s.short_2016 > s.own);
     assert!(
-        m[&2025]["exchanged_tonnes"] > m[&2016]["exchanged_tonnes"],
-        "no recovery after the removal"
+        n >= 7,
+        "2016 loss above the hub's own flows in {n} of 10 seeds"
+    );
+    let later = total(|s| s.short_2025);
+    assert!(
+        later <= 0.6 * lost,
+        "no recovery: shortfall {later:.0} t in 2025 vs {lost:.0} t in 2016"
+    );
+    let n = count(|s| s.short_2025 < s.short_2016);
+    assert!(
+        n >= 8,
+        "shortfall shrank from 2016 to 2025 in {n} of 10 seeds"
     );
 }
