@@ -19,6 +19,7 @@ use crate::model::{Model, StepContext};
 use crate::par;
 use crate::production::Market;
 use crate::proximity::distance;
+use crate::reach::RegionDraw;
 use crate::rng::{Purpose, SCREEN_BLOCK};
 use crate::territory::{Cumulative, draw_cumulative};
 
@@ -610,6 +611,8 @@ fn matching(
     tally: &mut Tally,
 ) -> u32 {
     let n_regions = model.territory.len();
+    let decay = model.scenario.labour.search_decay_km;
+    let reach = model.reaches.get(&model.territory, decay, ctx.step);
     let m: &Model = model;
     let vacancies: Vec<u32> = m
         .firms
@@ -650,12 +653,7 @@ fn matching(
         cumulative.push(cum);
         region_vacancies.push(total);
     }
-    let mut kernel = Vec::new();
-    m.territory.cumulative_kernel(
-        &region_vacancies,
-        m.scenario.labour.search_decay_km,
-        &mut kernel,
-    );
+    let kernel = RegionDraw::new(&m.territory, region_vacancies, decay, reach);
     let applications = m.scenario.labour.applications as usize;
     let noise = m.scenario.labour.hiring_noise;
     // (firm's rank in this step's hiring queue, firm, applicant's priority
@@ -680,9 +678,8 @@ fn matching(
                 let ci = (b * APPLICATION_BLOCK + k) as u32;
                 let mut rng = m.streams.rng(Purpose::JobSearch, ctx.step, u64::from(ci));
                 let r = c.region as usize;
-                let row = &kernel[r * n_regions..(r + 1) * n_regions];
                 for _ in 0..applications {
-                    let Some(region) = draw_cumulative(row, rng.random()) else {
+                    let Some(region) = kernel.draw(r, &mut rng) else {
                         break;
                     };
                     let u = rng.random::<f64>();

@@ -32,6 +32,7 @@ pub mod output;
 pub mod par;
 pub mod production;
 pub mod proximity;
+pub mod reach;
 pub mod regimes;
 pub mod rng;
 pub mod scenario;

@@ -20,6 +20,7 @@ use crate::materials::{Prices, Technology};
 use crate::metrics::{self, RegionRow, StepRow, Tally};
 use crate::production::{self, Market};
 use crate::proximity::Kernel;
+use crate::reach::Reaches;
 use crate::regimes::{self, Regime};
 use crate::rng::Streams;
 use crate::scenario::{N_SECTORS, RegimeParams, Scenario};
@@ -176,6 +177,9 @@ pub struct Model {
     /// Tonnes exchanged in the last step.
     pub exchanged_last: f64,
     pub(crate) memory: Memory,
+    /// Partitions of the regions for the destination draws of large
+    /// territories (see `reach`).
+    pub(crate) reaches: Reaches,
     step: u32,
     pub(crate) timings: Timings,
 }
@@ -224,6 +228,7 @@ impl Model {
             region_reused: vec![0.0; n_regions],
             exchanged_last: 0.0,
             memory: Memory::default(),
+            reaches: Reaches::default(),
             step: 0,
             timings: Timings::default(),
         };
