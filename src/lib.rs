@@ -41,6 +41,7 @@ pub mod shocks;
 pub mod sweep;
 pub mod symbiosis;
 pub mod territory;
+pub mod trends;
 
 pub use error::{Error, Result};
 pub use model::{Model, StepOutput};

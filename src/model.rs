@@ -28,6 +28,7 @@ use crate::sectors::SectorTable;
 use crate::shocks::{self, EventRow};
 use crate::symbiosis::{self, Symbiosis};
 use crate::territory::Territory;
+use crate::trends::trend_year;
 
 /// What holds for the whole of one step.
 #[derive(Debug, Clone)]
@@ -284,7 +285,11 @@ impl Model {
             t,
             dt,
             regime,
-            kernel: Kernel::at(&self.scenario.proximity, &levers, t),
+            kernel: Kernel::at(
+                &self.scenario.proximity,
+                &levers,
+                trend_year(t, self.scenario.trends.decay_length_pace),
+            ),
             levers,
             demand_shares: self.sectors.demand_shares(t),
             energy_factor,
