@@ -23,10 +23,12 @@ use crate::metrics::Tally;
 use crate::model::{Model, StepContext};
 use crate::par;
 use crate::proximity::distance;
+use crate::reach::{Reach, RegionDraw};
 use crate::rng::{Purpose, pair_id};
 use crate::scenario::N_KNOWLEDGE;
 use crate::sectors::{Profile, normalise, similarity};
-use crate::territory::draw_cumulative;
+use crate::territory::Territory;
+use std::sync::Arc;
 
 /// How a tie came about: the proximity that brought the partners together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -473,18 +475,25 @@ fn proposal<R: rand::Rng + ?Sized>(i: usize, j: usize, origin: Origin, rng: &mut
 /// Where candidates come from in this step: firm indices grouped by
 /// region, sector, cluster organisation, group, and leading firms by region
 /// (each group in firm order).
-struct SearchSpace {
+struct SearchSpace<'a> {
     by_region: par::Groups,
     by_sector: par::Groups,
-    region_kernel: Vec<f64>,
-    research_kernel: Vec<f64>,
+    region_kernel: RegionDraw<'a>,
+    research_kernel: RegionDraw<'a>,
     cluster_members: par::Groups,
     group_members: par::Groups,
     leading_by_region: par::Groups,
 }
 
-impl SearchSpace {
-    fn new(m: &Model, ctx: &StepContext) -> Self {
+impl<'a> SearchSpace<'a> {
+    /// `territory` is `m.territory`, borrowed apart from the model so that
+    /// the firms can change while the space is in use.
+    fn new(
+        m: &Model,
+        territory: &'a Territory,
+        ctx: &StepContext,
+        reach: Option<Arc<Reach>>,
+    ) -> Self {
         let n_regions = m.territory.len();
         let leading = m.scenario.firms.leading_firm_size as u32;
         // Keys of every firm, in parallel: region, sector, cluster
@@ -524,18 +533,15 @@ impl SearchSpace {
         let counts: Vec<f64> = (0..n_regions)
             .map(|r| by_region.of(r).len() as f64)
             .collect();
-        let mut region_kernel = Vec::new();
-        m.territory
-            .cumulative_kernel(&counts, ctx.kernel.decay_km, &mut region_kernel);
+        let decay = ctx.kernel.decay_km;
+        let region_kernel = RegionDraw::new(territory, counts, decay, reach.clone());
         let research: Vec<f64> = m
             .institutions
             .research_by_region
             .iter()
             .map(|v| v.len() as f64)
             .collect();
-        let mut research_kernel = Vec::new();
-        m.territory
-            .cumulative_kernel(&research, ctx.kernel.decay_km, &mut research_kernel);
+        let research_kernel = RegionDraw::new(territory, research, decay, reach);
         Self {
             by_region,
             by_sector,
@@ -617,7 +623,6 @@ fn candidate<R: rand::Rng + ?Sized>(
     rng: &mut R,
 ) -> Option<Candidate> {
     let f = &m.firms[i];
-    let n_regions = m.territory.len();
     if ecosystems > 0.0 && rng.random::<f64>() < ecosystems {
         let centres = space.leading_by_region.of(f.region as usize);
         if let Some(j) = pick(centres, rng)
@@ -681,9 +686,7 @@ fn candidate<R: rand::Rng + ?Sized>(
             };
         }
     }
-    let r = f.region as usize;
-    let row = &space.region_kernel[r * n_regions..(r + 1) * n_regions];
-    let region = draw_cumulative(row, rng.random())?;
+    let region = space.region_kernel.draw(f.region as usize, rng)?;
     let span = space.by_region.span(region);
     if span.is_empty() {
         return None;
@@ -817,8 +820,11 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     clock.lap(&mut model.timings.cooperation);
 
     // 2. Partner search and research links.
+    let reach = model
+        .reaches
+        .get(&model.territory, ctx.kernel.decay_km, ctx.step);
     let m: &Model = model;
-    let space = SearchSpace::new(m, ctx);
+    let space = SearchSpace::new(m, &model.territory, ctx, reach);
     let lev = &ctx.levers;
     let seek_research = 1.0 - (1.0 - lev.open_innovation).powf(ctx.dt);
     let drop_research = 1.0 - (1.0 - m.scenario.institutions.research_link_decay).powf(ctx.dt);
@@ -1113,10 +1119,7 @@ fn research_candidate<R: rand::Rng + ?Sized>(
     rng: &mut R,
 ) -> Option<u32> {
     let f = &m.firms[i];
-    let n_regions = m.territory.len();
-    let r = f.region as usize;
-    let row = &space.research_kernel[r * n_regions..(r + 1) * n_regions];
-    let region = draw_cumulative(row, rng.random())?;
+    let region = space.research_kernel.draw(f.region as usize, rng)?;
     let id = pick(&m.institutions.research_by_region[region], rng)?;
     let org = &m.institutions.research[id];
     let k = &ctx.kernel;

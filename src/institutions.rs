@@ -141,6 +141,48 @@ pub struct ClusterPolicyStep<'a> {
     pub sectors: &'a SectorTable,
 }
 
+/// Firms and employment per region–sector (`region * N_SECTORS + sector`),
+/// counted in integers (integer sums in f64 are exact, so the values are
+/// those of a sequential loop). Each thread counts a contiguous block of
+/// the firms into a grid over the regions the block spans: firms are
+/// stored by region, so the blocks' grids add up to about one grid of all
+/// regions whatever the number of threads (a grid per thread or per
+/// split would grow with threads × regions).
+fn region_sector_counts(firms: &[Firm], n: usize) -> Vec<(u32, u64)> {
+    let blocks = crate::par::key_ranges(firms.len(), crate::par::parts());
+    let partial: Vec<(usize, Vec<(u32, u64)>)> = blocks
+        .par_iter()
+        .map(|&(a, b)| {
+            let block = &firms[a..b];
+            let mut lo = block.first().map_or(0, |f| f.region as usize);
+            let mut hi = block.last().map_or(0, |f| f.region as usize).max(lo);
+            let mut grid = vec![(0u32, 0u64); (hi - lo + 1) * N_SECTORS];
+            for f in block {
+                let r = f.region as usize;
+                if r < lo || r > hi {
+                    // Not stored by region: widen the grid.
+                    let (l, h) = (lo.min(r), hi.max(r));
+                    let mut wider = vec![(0u32, 0u64); (h - l + 1) * N_SECTORS];
+                    wider[(lo - l) * N_SECTORS..(hi - l + 1) * N_SECTORS].copy_from_slice(&grid);
+                    (grid, lo, hi) = (wider, l, h);
+                }
+                let c = &mut grid[(r - lo) * N_SECTORS + f.sector as usize];
+                c.0 += 1;
+                c.1 += u64::from(f.employees);
+            }
+            (lo, grid)
+        })
+        .collect();
+    let mut cells = vec![(0u32, 0u64); n * N_SECTORS];
+    for (lo, grid) in partial {
+        for (x, y) in cells[lo * N_SECTORS..].iter_mut().zip(grid) {
+            x.0 += y.0;
+            x.1 += y.1;
+        }
+    }
+    cells
+}
+
 /// Create, dissolve and fill cluster organisations.
 ///
 /// A region–sector is eligible when it has at least `cluster_min_firms`
@@ -157,30 +199,7 @@ pub fn cluster_policy(
     p: &ClusterPolicyStep<'_>,
 ) -> ClusterChanges {
     let n = p.n_regions;
-    // Firms and employment per region–sector, counted in integers in
-    // parallel (integer sums in f64 are exact, so the values are those of
-    // a sequential loop).
-    let cells = firms
-        .par_iter()
-        .fold(
-            || vec![(0u32, 0u64); n * N_SECTORS],
-            |mut v, f| {
-                let k = f.region as usize * N_SECTORS + f.sector as usize;
-                v[k].0 += 1;
-                v[k].1 += u64::from(f.employees);
-                v
-            },
-        )
-        .reduce(
-            || vec![(0u32, 0u64); n * N_SECTORS],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| {
-                    x.0 += y.0;
-                    x.1 += y.1;
-                });
-                a
-            },
-        );
+    let cells = region_sector_counts(firms, n);
     let count: Vec<u32> = cells.iter().map(|c| c.0).collect();
     let emp: Vec<f64> = cells.iter().map(|c| c.1 as f64).collect();
     let mut emp_region = vec![0u64; n];
@@ -316,4 +335,43 @@ pub fn cluster_policy(
         c.members = m;
     }
     changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_sector_counts_match_a_plain_count_in_any_firm_order() {
+        // Stored by region (the model's order) and shuffled: the same
+        // counts as one sequential pass, on one and on three threads.
+        let mut firms: Vec<Firm> = (0..5000u32)
+            .map(|i| Firm {
+                region: ((i * 7) % 97) as u16,
+                sector: (i % N_SECTORS as u32) as u8,
+                employees: 1 + i % 13,
+                ..Firm::FRESH
+            })
+            .collect();
+        let plain = |firms: &[Firm]| {
+            let mut v = vec![(0u32, 0u64); 97 * N_SECTORS];
+            for f in firms {
+                let c = &mut v[f.region as usize * N_SECTORS + f.sector as usize];
+                c.0 += 1;
+                c.1 += u64::from(f.employees);
+            }
+            v
+        };
+        let expected = plain(&firms);
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert_eq!(pool.install(|| region_sector_counts(&firms, 97)), expected);
+            firms.sort_by_key(|f| f.region);
+            assert_eq!(pool.install(|| region_sector_counts(&firms, 97)), expected);
+            firms.reverse();
+        }
+    }
 }

@@ -19,6 +19,7 @@ use crate::model::{Model, StepContext};
 use crate::par;
 use crate::production::Market;
 use crate::proximity::distance;
+use crate::reach::RegionDraw;
 use crate::rng::{Purpose, SCREEN_BLOCK};
 use crate::territory::{Cumulative, draw_cumulative};
 
@@ -272,10 +273,7 @@ pub fn labour_market(
     let lp = m.scenario.labour.clone();
     let pp = m.scenario.population.clone();
     let lev = &ctx.levers;
-    let newcomer_skill = {
-        let tau = ((ctx.t - 1950.0) / 75.0).clamp(0.0, 1.0);
-        lp.newcomer_skill_1950 + tau * (lp.newcomer_skill_2025 - lp.newcomer_skill_1950)
-    };
+    let newcomer_skill = newcomer_skill(&lp, ctx.t, m.scenario.trends.newcomer_skill_pace);
     let learn = 1.0 - (1.0 - lp.skill_learning).powf(ctx.dt);
     let forget = 1.0 - (1.0 - lp.skill_decay).powf(ctx.dt);
     let train = lp.training_effect * ctx.dt;
@@ -597,6 +595,21 @@ pub fn labour_market(
     Ok(())
 }
 
+/// Entrants' mean skill at (fractional) year `t`: linear between its 1950
+/// and 2025 values, held before 1950 and continued past 2025 at `pace`
+/// (see `crate::trends`), within 0–1.
+fn newcomer_skill(lp: &crate::scenario::LabourParams, t: f64, pace: f64) -> f64 {
+    use crate::trends::{FIRST_YEAR, LAST_YEAR, trend_year};
+    let span = (LAST_YEAR - FIRST_YEAR) as f64;
+    let tau = ((trend_year(t, pace) - FIRST_YEAR as f64) / span).max(0.0);
+    let skill = lp.newcomer_skill_1950 + tau * (lp.newcomer_skill_2025 - lp.newcomer_skill_1950);
+    if tau > 1.0 {
+        skill.clamp(0.0, 1.0)
+    } else {
+        skill
+    }
+}
+
 /// Citizens whose job applications are looked up together.
 const APPLICATION_BLOCK: usize = 2048;
 
@@ -610,6 +623,8 @@ fn matching(
     tally: &mut Tally,
 ) -> u32 {
     let n_regions = model.territory.len();
+    let decay = model.scenario.labour.search_decay_km;
+    let reach = model.reaches.get(&model.territory, decay, ctx.step);
     let m: &Model = model;
     let vacancies: Vec<u32> = m
         .firms
@@ -650,12 +665,7 @@ fn matching(
         cumulative.push(cum);
         region_vacancies.push(total);
     }
-    let mut kernel = Vec::new();
-    m.territory.cumulative_kernel(
-        &region_vacancies,
-        m.scenario.labour.search_decay_km,
-        &mut kernel,
-    );
+    let kernel = RegionDraw::new(&m.territory, region_vacancies, decay, reach);
     let applications = m.scenario.labour.applications as usize;
     let noise = m.scenario.labour.hiring_noise;
     // (firm's rank in this step's hiring queue, firm, applicant's priority
@@ -680,9 +690,8 @@ fn matching(
                 let ci = (b * APPLICATION_BLOCK + k) as u32;
                 let mut rng = m.streams.rng(Purpose::JobSearch, ctx.step, u64::from(ci));
                 let r = c.region as usize;
-                let row = &kernel[r * n_regions..(r + 1) * n_regions];
                 for _ in 0..applications {
-                    let Some(region) = draw_cumulative(row, rng.random()) else {
+                    let Some(region) = kernel.draw(r, &mut rng) else {
                         break;
                     };
                     let u = rng.random::<f64>();
@@ -857,4 +866,26 @@ fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) -> Vec<u32> {
     let n = model.firms.len();
     model.network.remap(&new_index, n);
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::LabourParams;
+
+    #[test]
+    fn entrants_skill_is_held_or_continued_past_2025() {
+        let lp = LabourParams::default(); // 0.3 in 1950, 0.6 in 2025
+        assert_eq!(newcomer_skill(&lp, 1900.0, 1.0), 0.3);
+        assert!((newcomer_skill(&lp, 1987.5, 0.0) - 0.45).abs() < 1e-12);
+        assert_eq!(
+            newcomer_skill(&lp, 2050.0, 0.0),
+            newcomer_skill(&lp, 2025.0, 0.0)
+        );
+        // Continued: +0.004 a year, 0.7 in 2050; at half the pace 0.65.
+        assert!((newcomer_skill(&lp, 2050.0, 1.0) - 0.7).abs() < 1e-12);
+        assert!((newcomer_skill(&lp, 2050.0, 0.5) - 0.65).abs() < 1e-12);
+        // Never above 1.
+        assert_eq!(newcomer_skill(&lp, 2200.0, 5.0), 1.0);
+    }
 }

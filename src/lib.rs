@@ -33,6 +33,7 @@ pub mod output;
 pub mod par;
 pub mod production;
 pub mod proximity;
+pub mod reach;
 pub mod regimes;
 pub mod regions_file;
 pub mod rng;
@@ -42,6 +43,7 @@ pub mod shocks;
 pub mod sweep;
 pub mod symbiosis;
 pub mod territory;
+pub mod trends;
 
 pub use error::{Error, Result};
 pub use model::{Model, StepOutput};

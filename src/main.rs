@@ -852,6 +852,9 @@ fn execute(command: Command) -> Result<(), Failure> {
             let out = out.unwrap_or_else(|| default_out(&scenario));
             proxima::output::check_replaceable(&out, force).map_err(Failure::Input)?;
             check_memory(&resolved, force)?;
+            if let Some(note) = proxima::trends::note(&resolved.scenario) {
+                eprintln!("{note}");
+            }
             let threads = count_option("threads", threads)?;
             // The global pool, driven from this thread (not `install`): the
             // model's serial code and its large per-step buffers then live on

@@ -20,6 +20,7 @@ use crate::materials::{Prices, Technology};
 use crate::metrics::{self, RegionRow, StepRow, Tally};
 use crate::production::{self, Market};
 use crate::proximity::Kernel;
+use crate::reach::Reaches;
 use crate::regimes::{self, Regime};
 use crate::rng::Streams;
 use crate::scenario::{N_SECTORS, RegimeParams, Scenario};
@@ -27,6 +28,7 @@ use crate::sectors::SectorTable;
 use crate::shocks::{self, EventRow};
 use crate::symbiosis::{self, Symbiosis};
 use crate::territory::Territory;
+use crate::trends::trend_year;
 
 /// What holds for the whole of one step.
 #[derive(Debug, Clone)]
@@ -176,6 +178,9 @@ pub struct Model {
     /// Tonnes exchanged in the last step.
     pub exchanged_last: f64,
     pub(crate) memory: Memory,
+    /// Partitions of the regions for the destination draws of large
+    /// territories (see `reach`).
+    pub(crate) reaches: Reaches,
     step: u32,
     pub(crate) timings: Timings,
 }
@@ -224,6 +229,7 @@ impl Model {
             region_reused: vec![0.0; n_regions],
             exchanged_last: 0.0,
             memory: Memory::default(),
+            reaches: Reaches::default(),
             step: 0,
             timings: Timings::default(),
         };
@@ -279,7 +285,11 @@ impl Model {
             t,
             dt,
             regime,
-            kernel: Kernel::at(&self.scenario.proximity, &levers, t),
+            kernel: Kernel::at(
+                &self.scenario.proximity,
+                &levers,
+                trend_year(t, self.scenario.trends.decay_length_pace),
+            ),
             levers,
             demand_shares: self.sectors.demand_shares(t),
             energy_factor,

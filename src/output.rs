@@ -444,6 +444,8 @@ struct Manifest<'a> {
     phase_seconds: &'a crate::model::Timings,
     output_seconds: f64,
     files: Vec<&'static str>,
+    /// The calendar trends and how each continues past its last year.
+    trends: Vec<crate::trends::Trend>,
     scenario: &'a crate::Scenario,
 }
 
@@ -577,6 +579,7 @@ pub fn run_to_folder(
         phase_seconds: model.timings(),
         output_seconds,
         files,
+        trends: crate::trends::trends(scenario),
         scenario,
     };
     let path = folder.file("manifest.json");

@@ -2,6 +2,7 @@
 //! centroids, the complementarity matrix and final-demand shares over time.
 
 use crate::scenario::{N_KNOWLEDGE, N_SECTORS, Scenario};
+use crate::trends::{FIRST_YEAR, LAST_YEAR, trend_year};
 
 /// Knowledge profile: non-negative weights over the knowledge fields, kept
 /// at unit Euclidean length so that cosine similarity is a dot product.
@@ -39,6 +40,8 @@ pub struct SectorTable {
     pub firm_share: [f64; N_SECTORS],
     demand_1950: [f64; N_SECTORS],
     demand_2025: [f64; N_SECTORS],
+    /// Pace of the demand trend past 2025 (`trends.demand_shares_pace`).
+    demand_pace: f64,
 }
 
 fn normalised_shares(v: [f64; N_SECTORS]) -> [f64; N_SECTORS] {
@@ -89,17 +92,20 @@ impl SectorTable {
             firm_share: normalised_shares(std::array::from_fn(|i| all[i].firm_share)),
             demand_1950: normalised_shares(std::array::from_fn(|i| all[i].demand_share_1950)),
             demand_2025: normalised_shares(std::array::from_fn(|i| all[i].demand_share_2025)),
+            demand_pace: s.trends.demand_shares_pace,
         }
     }
 
     /// Final-demand shares at (fractional) year `t`: geometric interpolation
-    /// between the 1950 and 2025 shares, constant outside, renormalised.
+    /// between the 1950 and 2025 shares, held before 1950 and continued
+    /// past 2025 at the scenario's pace (see `crate::trends`), renormalised.
     pub fn demand_shares(&self, t: f64) -> [f64; N_SECTORS] {
-        let tau = ((t - 1950.0) / 75.0).clamp(0.0, 1.0);
+        let t = trend_year(t, self.demand_pace);
+        let tau = ((t - FIRST_YEAR as f64) / (LAST_YEAR - FIRST_YEAR) as f64).max(0.0);
         let raw = std::array::from_fn(|i| {
             let (a, b) = (self.demand_1950[i], self.demand_2025[i]);
             if a <= 0.0 || b <= 0.0 {
-                a + tau * (b - a)
+                (a + tau * (b - a)).max(0.0)
             } else {
                 a.powf(1.0 - tau) * b.powf(tau)
             }
@@ -122,6 +128,30 @@ mod tests {
         let a = Scenario::sector_index("agriculture").unwrap();
         assert!(t.demand_shares(1990.0)[a] < t.demand_shares(1960.0)[a]);
         assert_eq!(t.demand_shares(2025.0), t.demand_shares(2050.0));
+    }
+
+    #[test]
+    fn demand_shares_continue_past_2025_at_the_pace_set() {
+        // Agriculture fell and services rose over 1950–2025: continued, both
+        // go on; at half the pace, 2050 looks like 2037.5 at full pace.
+        let mut s = Scenario::default();
+        s.trends.demand_shares_pace = 1.0;
+        let t = SectorTable::new(&s);
+        let (a, sv) = (
+            Scenario::sector_index("agriculture").unwrap(),
+            Scenario::sector_index("services").unwrap(),
+        );
+        assert_eq!(
+            t.demand_shares(2025.0),
+            SectorTable::new(&Scenario::default()).demand_shares(2025.0)
+        );
+        assert!(t.demand_shares(2050.0)[a] < t.demand_shares(2025.0)[a]);
+        assert!(t.demand_shares(2050.0)[sv] > t.demand_shares(2025.0)[sv]);
+        s.trends.demand_shares_pace = 0.5;
+        assert_eq!(
+            SectorTable::new(&s).demand_shares(2050.0),
+            t.demand_shares(2037.5)
+        );
     }
 
     /// A complement named by one sector only makes both sectors each

@@ -38,6 +38,7 @@ use crate::agents::NONE;
 use crate::materials::{Account, Flows, Prices, firm_flows};
 use crate::model::{Model, StepContext};
 use crate::proximity::distance;
+use crate::reach::RegionDraw;
 use crate::rng::Purpose;
 use crate::scenario::N_MATERIALS;
 use crate::sectors::similarity;
@@ -568,13 +569,10 @@ fn search(model: &mut Model, ctx: &StepContext, prices: &Prices, flows: &[(Flows
             }
         }
     }
-    let kernels: Vec<Vec<f64>> = volume
-        .iter()
-        .map(|w| {
-            let mut out = Vec::new();
-            model.territory.cumulative_kernel(w, sp.reach_km, &mut out);
-            out
-        })
+    let reach = model.reaches.get(&model.territory, sp.reach_km, ctx.step);
+    let kernels: Vec<RegionDraw<'_>> = volume
+        .into_iter()
+        .map(|w| RegionDraw::new(&model.territory, w, sp.reach_km, reach.clone()))
         .collect();
     let facilitation = regional_facilitation(model, ctx.levers.symbiosis_facilitation);
     let mut cluster_members: Vec<Vec<u32>> = vec![Vec::new(); model.institutions.clusters.len()];
@@ -620,8 +618,7 @@ fn search(model: &mut Model, ctx: &StepContext, prices: &Prices, flows: &[(Flows
                     let candidate = if rng.random::<f64>() < sp.network_share {
                         network_candidate(m, i, &cluster_members, &mut rng)
                     } else {
-                        let row = &kernels[k][r * n_regions..(r + 1) * n_regions];
-                        draw_cumulative(row, rng.random()).and_then(|region| {
+                        kernels[k].draw(r, &mut rng).and_then(|region| {
                             let pos = draw_cumulative(&cumulative[k][region], rng.random())?;
                             Some(receivers[k][region][pos] as usize)
                         })

@@ -27,15 +27,14 @@ pub struct Region {
     pub urban_radius: f64,
 }
 
-/// All regions and their pairwise distances.
+/// All regions. Distances between regional centres are computed when
+/// needed (a matrix would hold `regions²` numbers).
 #[derive(Debug, Clone)]
 pub struct Territory {
     pub regions: Vec<Region>,
     pub width: f64,
     pub height: f64,
     rural_radius: f64,
-    /// Row-major matrix of centre-to-centre distances, km.
-    distance: Vec<f64>,
 }
 
 impl Territory {
@@ -83,20 +82,11 @@ impl Territory {
                 }
             })
             .collect();
-        let mut distance = vec![0.0; n * n];
-        for i in 0..n {
-            for j in 0..n {
-                distance[i * n + j] = ((regions[i].x - regions[j].x).powi(2)
-                    + (regions[i].y - regions[j].y).powi(2))
-                .sqrt();
-            }
-        }
         Self {
             regions,
             width: w,
             height: h,
             rural_radius: p.rural_radius_km,
-            distance,
         }
     }
 
@@ -113,7 +103,8 @@ impl Territory {
     /// Distance between two regional centres, km.
     #[inline]
     pub fn distance(&self, r: usize, s: usize) -> f64 {
-        self.distance[r * self.regions.len() + s]
+        let (a, b) = (&self.regions[r], &self.regions[s]);
+        ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
     }
 
     /// A position in region `r`: Gaussian around the centre with the urban
@@ -131,21 +122,6 @@ impl Territory {
         let x = (region.x + sd * dx).clamp(0.0, self.width);
         let y = (region.y + sd * dy).clamp(0.0, self.height);
         (x as f32, y as f32)
-    }
-
-    /// Row-wise cumulative weights `w_s × exp(−d(r,s)/λ)` for every origin
-    /// region `r`: `out[r * n + s]` is the cumulative sum up to `s`.
-    pub fn cumulative_kernel(&self, weights: &[f64], decay_km: f64, out: &mut Vec<f64>) {
-        let n = self.regions.len();
-        out.clear();
-        out.resize(n * n, 0.0);
-        for r in 0..n {
-            let mut acc = 0.0;
-            for s in 0..n {
-                acc += weights[s] * (-self.distance(r, s) / decay_km).exp();
-                out[r * n + s] = acc;
-            }
-        }
     }
 }
 

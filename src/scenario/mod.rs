@@ -90,6 +90,7 @@ pub struct Scenario {
     pub symbiosis: SymbiosisParams,
     pub citizens: CitizenParams,
     pub governance: GovernanceParams,
+    pub trends: TrendParams,
     pub shocks: BTreeMap<String, Shock>,
     pub declared_firms: BTreeMap<String, DeclaredFirm>,
     pub output: OutputParams,
@@ -113,6 +114,7 @@ impl Default for Scenario {
             symbiosis: SymbiosisParams::default(),
             citizens: CitizenParams::default(),
             governance: GovernanceParams::default(),
+            trends: TrendParams::default(),
             shocks: transition::default_shocks(),
             declared_firms: BTreeMap::new(),
             output: OutputParams::default(),
@@ -317,6 +319,27 @@ impl Default for LabourParams {
             training_effect: 0.05,
             hiring_noise: 0.5,
             entrepreneurial_skill_effect: 1.0,
+        }
+    }
+}
+
+/// `[trends]`: how the calendar trends of 1950–2025 (sector demand shares,
+/// entrants' mean skill, the decay length λ) continue past 2025, each as a
+/// multiple of its 1950–2025 pace (see `crate::trends`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrendParams {
+    pub demand_shares_pace: f64,
+    pub newcomer_skill_pace: f64,
+    pub decay_length_pace: f64,
+}
+
+impl Default for TrendParams {
+    fn default() -> Self {
+        Self {
+            demand_shares_pace: 0.0,
+            newcomer_skill_pace: 0.0,
+            decay_length_pace: 1.0,
         }
     }
 }

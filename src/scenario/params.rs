@@ -105,14 +105,14 @@ pub const PARAMS: &[ParamSpec] = &[
     p("labour.skill_learning", "1/year", 0.0, 1.0, "Share of the gap to skill 1 an employed citizen closes per year."),
     p("labour.skill_decay", "1/year", 0.0, 1.0, "Share of skill an unemployed citizen loses per year."),
     p("labour.newcomer_skill_1950", "skill (0–1)", 0.0, 1.0, "Mean skill of labour-market entrants in 1950."),
-    p("labour.newcomer_skill_2025", "skill (0–1)", 0.0, 1.0, "Mean skill of entrants in 2025 (linear in between, constant after)."),
+    p("labour.newcomer_skill_2025", "skill (0–1)", 0.0, 1.0, "Mean skill of entrants in 2025 (linear in between; after 2025 see trends.newcomer_skill_pace)."),
     p("labour.skill_noise", "skill s.d.", 0.0, 0.5, "S.d. of entrants' skills."),
     p("labour.training_effect", "1/year", 0.0, 1.0, "Share of the gap to skill 1 closed per year by job seekers of a region with a research or training organisation."),
     p("labour.hiring_noise", "skill units", 0.0, 5.0, "Firms rank applicants by skill + U(0, hiring_noise)."),
     p("labour.entrepreneurial_skill_effect", "elasticity", 0.0, 1.5, "Start-up probability ∝ 1 + effect × (skill − 0.5)."),
     // proximity
     p("proximity.decay_length_km", "km", 1.0, 5000.0, "λ in 1950: geographic proximity g = exp(−d × distance_cost / λ(t))."),
-    p("proximity.decay_length_growth", "1/year", 0.0, 0.2, "Growth rate of λ as transport and communication costs fall: λ(t) = λ₁₉₅₀ e^{growth (t − 1950)}."),
+    p("proximity.decay_length_growth", "1/year", 0.0, 0.2, "Growth rate of λ as transport and communication costs fall: λ(t) = λ₁₉₅₀ e^{growth (t − 1950)} (after 2025 see trends.decay_length_pace)."),
     p("proximity.belonging_weight", "weight", 0.0, 1.0, "w_b: weight of the logic of belonging in organised proximity."),
     p("proximity.similarity_weight", "weight", 0.0, 1.0, "w_s: weight of the logic of similarity (knowledge-profile cosine)."),
     p("proximity.partner_of_partner_belonging", "share", 0.0, 1.0, "Belonging credited to a pair with a common partner (triadic closure)."),
@@ -156,7 +156,7 @@ pub const PARAMS: &[ParamSpec] = &[
     // sectors
     p("sectors.*.firm_share", "share", 0.0, 1.0, "Share of initial firms in the sector (normalised over sectors)."),
     p("sectors.*.demand_share_1950", "share", 0.0, 1.0, "Share of final demand in 1950 (normalised)."),
-    p("sectors.*.demand_share_2025", "share", 0.0, 1.0, "Share of final demand in 2025; geometric interpolation in between, constant after."),
+    p("sectors.*.demand_share_2025", "share", 0.0, 1.0, "Share of final demand in 2025; geometric interpolation in between (after 2025 see trends.demand_shares_pace)."),
     p("sectors.*.size_tail", "exponent", 0.5, 5.0, "Pareto tail exponent of initial firm sizes; smaller means more large firms."),
     p("sectors.*.knowledge", "weight per field", 0.0, 1.0, "Centroid knowledge profile (8 fields: biology, chemistry, materials, mechanics, electronics, energy, craft, organisation)."),
     p("sectors.*.complements", "sector names", NOT_NUMERIC, NOT_NUMERIC, "Sectors with complementarity 1 (made symmetric)."),
@@ -247,6 +247,10 @@ pub const PARAMS: &[ParamSpec] = &[
     p("governance.citizen_influence", "multiplier", 0.0, 100.0, "Weight of citizens' preferences = min(1, influence × participation rate of the region)."),
     p("governance.firm_weights.*", "share", 0.0, 1.0, "Budget shares firms (business stakeholders) want (normalised)."),
     p("governance.citizen_weights.*", "share", 0.0, 1.0, "Budget shares participating citizens want (normalised)."),
+    // trends
+    p("trends.demand_shares_pace", "× 1950–2025 pace", 0.0, 5.0, "Past 2025, sector demand shares follow their 1950–2025 geometric trend at this multiple of its pace: 0 holds the 2025 shares, 1 continues the trend."),
+    p("trends.newcomer_skill_pace", "× 1950–2025 pace", 0.0, 5.0, "Past 2025, entrants' mean skill follows its 1950–2025 linear trend at this multiple of its pace (kept within 0–1): 0 holds the 2025 value."),
+    p("trends.decay_length_pace", "× 1950–2025 pace", 0.0, 5.0, "Past 2025, the decay length λ grows at this multiple of decay_length_growth: 1 continues the trend, 0 holds λ(2025)."),
     // shocks
     p("shocks.*.enabled", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Whether the shock happens."),
     p("shocks.*.kind", "name", NOT_NUMERIC, NOT_NUMERIC, "energy_price (virgin prices of energy materials × (1 + magnitude)), demand (aggregate demand × (1 − magnitude)), remove_hub (the firm with the most exchanged tonnes closes), sector_closure (all firms of `sector` in `region` close)."),
