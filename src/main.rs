@@ -684,7 +684,7 @@ fn sweep(
         let path = proxima::sweep::write_design(&plan, &out, force).map_err(Failure::Input)?;
         println!(
             "{runs} runs ({} design points × {} replicates){}; wrote {}",
-            plan.points.len(),
+            plan.point_count(),
             plan.replicates,
             match shard {
                 Some(s) => format!(", {in_shard} in shard {}/{}", s.index, s.count),
