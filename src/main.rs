@@ -636,7 +636,21 @@ fn sweep(
     let shard = shard.as_deref().map(parse_shard).transpose()?;
     let jobs = count_option("jobs", jobs)?;
     let threads = count_option("threads", threads)?;
-    let plan = Plan::load(&plan_path).map_err(Failure::Input)?;
+    // Plans whose factors enter rules across keys are checked point by
+    // point: say how far it got, at most every 5 s.
+    let started = std::time::Instant::now();
+    let shown = std::sync::Mutex::new(0u64);
+    let checking = |done: u64, total: u64| {
+        let secs = started.elapsed().as_secs();
+        if let Ok(mut last) = shown.lock()
+            && !quiet
+            && secs >= *last + 5
+        {
+            *last = secs;
+            eprintln!("checking design points: {done} of {total} ({secs} s)");
+        }
+    };
+    let plan = Plan::load_with_progress(&plan_path, &checking).map_err(Failure::Input)?;
     let out = out.unwrap_or_else(|| {
         let base = default_out(&plan_path);
         match shard {

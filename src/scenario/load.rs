@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::Scenario;
-use super::validate::{Blame, validate};
+use super::validate::{Blame, check_ranges, check_rules};
 use crate::error::{Error, Result};
 
 /// One `--set KEY=VALUE` override.
@@ -131,6 +131,8 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<ResolvedScenario> {
 pub struct ScenarioChain {
     path: PathBuf,
     chain: Vec<(PathBuf, toml::Table)>,
+    /// The chain merged over the defaults, once it is known to merge.
+    merged: std::sync::OnceLock<Merged>,
 }
 
 impl ScenarioChain {
@@ -141,21 +143,59 @@ impl ScenarioChain {
         Ok(Self {
             path: path.to_path_buf(),
             chain,
+            merged: std::sync::OnceLock::new(),
         })
     }
 
-    /// Merge the chain with `overrides` over the defaults and validate.
-    pub fn resolve(&self, overrides: &[Override]) -> Result<ResolvedScenario> {
+    /// The chain merged over the defaults (merged once, then copied).
+    fn merged(&self) -> Result<Merged> {
+        if let Some(m) = self.merged.get() {
+            return Ok(m.clone());
+        }
         let layers: Vec<(String, toml::Table)> = self
             .chain
             .iter()
             .map(|(p, t)| (p.display().to_string(), t.clone()))
             .collect();
-        let mut resolved = resolve_layers(layers, overrides)?;
+        let m = merge_layers(layers)?;
+        let _ = self.merged.set(m.clone());
+        Ok(m)
+    }
+
+    /// Merge the chain with `overrides` over the defaults and validate.
+    pub fn resolve(&self, overrides: &[Override]) -> Result<ResolvedScenario> {
+        let mut resolved = finish(self.merged()?, overrides, Checks::All)?;
         resolved.source = self.path.clone();
         resolved.files = self.chain.iter().map(|(p, _)| p.clone()).collect();
         Ok(resolved)
     }
+
+    /// Whether the chain with `overrides` passes the rules across keys,
+    /// each overriding value's own type and range aside (a sweep checks
+    /// those apart, once per value; see `leaf_ok`).
+    pub(crate) fn rules_hold(&self, overrides: &[Override]) -> bool {
+        self.merged()
+            .and_then(|m| finish(m, overrides, Checks::Rules))
+            .is_ok()
+    }
+}
+
+/// The layers of a scenario merged over the defaults, before overrides.
+#[derive(Debug, Clone)]
+struct Merged {
+    tree: toml::Table,
+    origins: BTreeMap<String, String>,
+    layers: Vec<String>,
+    last_origin: String,
+}
+
+/// What [`finish`] checks after merging.
+#[derive(Clone, Copy, PartialEq)]
+enum Checks {
+    /// Every value's range and the rules across keys.
+    All,
+    /// The rules across keys only.
+    Rules,
 }
 
 /// Resolve a scenario given as TOML text (no `extends`), for tests and
@@ -178,6 +218,10 @@ fn resolve_layers(
     layers: Vec<(String, toml::Table)>,
     overrides: &[Override],
 ) -> Result<ResolvedScenario> {
+    finish(merge_layers(layers)?, overrides, Checks::All)
+}
+
+fn merge_layers(layers: Vec<(String, toml::Table)>) -> Result<Merged> {
     let last_origin = layers
         .last()
         .map(|(o, _)| o.clone())
@@ -189,6 +233,22 @@ fn resolve_layers(
         merge(&mut tree, table, "", &origin, &mut origins)?;
         layer_names.push(origin);
     }
+    Ok(Merged {
+        tree,
+        origins,
+        layers: layer_names,
+        last_origin,
+    })
+}
+
+/// Apply `overrides` to merged layers, then deserialise and check.
+fn finish(merged: Merged, overrides: &[Override], checks: Checks) -> Result<ResolvedScenario> {
+    let Merged {
+        mut tree,
+        mut origins,
+        layers: mut layer_names,
+        last_origin,
+    } = merged;
     for o in overrides {
         let origin = format!("--set {}", o.text);
         layer_names.push(origin.clone());
@@ -197,19 +257,23 @@ fn resolve_layers(
         insert_path(&mut nested, &segments, o.value.clone());
         merge(&mut tree, nested, "", &origin, &mut origins)?;
     }
-    let scenario: Scenario =
-        toml::Value::Table(tree.clone())
-            .try_into()
-            .map_err(|e: toml::de::Error| Error::ScenarioFile {
-                origin: last_origin.clone(),
-                message: one_line(e.message()),
-            })?;
     let blame = Blame {
         origins: &origins,
         layers: &layer_names,
         fallback: &last_origin,
     };
-    validate(&scenario, &tree, &blame)?;
+    if checks == Checks::All {
+        check_ranges(&tree, "", &blame)?;
+    }
+    // Every leaf has its default's type by now (see `coerce`).
+    let scenario: Scenario =
+        toml::Value::Table(tree)
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::ScenarioFile {
+                origin: last_origin.clone(),
+                message: one_line(e.message()),
+            })?;
+    check_rules(&scenario, &blame)?;
     Ok(ResolvedScenario {
         scenario,
         source: PathBuf::new(),

@@ -130,11 +130,9 @@ pub(crate) fn below_upper_bound(path: &str, x: f64) -> bool {
     spec_for(path).is_some_and(|spec| x + x.abs().max(1.0) * 1e-9 < spec.max)
 }
 
-/// Check every value against its range and the scenario's cross-field
-/// rules.
-pub(super) fn validate(s: &Scenario, tree: &toml::Table, blame: &Blame<'_>) -> Result<()> {
-    check_ranges(tree, "", blame)?;
-
+/// The rules across keys (those reading [`CROSS_FIELD_KEYS`]); each value's
+/// range is checked by [`check_ranges`].
+pub(super) fn check_rules(s: &Scenario, blame: &Blame<'_>) -> Result<()> {
     let run = &s.run;
     if run.end_year < run.start_year {
         return Err(blame.fail(
@@ -417,7 +415,8 @@ fn region_message(name: &str, n: i64) -> String {
     format!("`{name}` is not a region; regions are named R01 (the largest) to R{n:02}")
 }
 
-fn check_ranges(table: &toml::Table, prefix: &str, blame: &Blame<'_>) -> Result<()> {
+/// Check every number of the merged tree against its documented range.
+pub(super) fn check_ranges(table: &toml::Table, prefix: &str, blame: &Blame<'_>) -> Result<()> {
     for (key, value) in table {
         let path = if prefix.is_empty() {
             key.clone()

@@ -728,6 +728,14 @@ impl Plan {
                 .iter()
                 .map(|&i| self.points.value(&self.factors, p, i).0)
                 .collect();
+            // Each value's own type and range, then the rules across keys.
+            if !together
+                .iter()
+                .zip(&values)
+                .all(|(&i, v)| leaf_ok(&self.factors[i], v))
+            {
+                return false;
+            }
             let key = values
                 .iter()
                 .map(|v| v.to_string())
@@ -743,7 +751,7 @@ impl Plan {
                     .zip(values)
                     .map(|(&i, v)| self.factor_override(&self.factors[i], v, p)),
             );
-            let ok = self.base.resolve(&o).is_ok();
+            let ok = self.base.rules_hold(&o);
             if let Ok(mut m) = memo.lock()
                 && m.len() < MEMO
             {
