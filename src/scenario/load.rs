@@ -460,6 +460,8 @@ pub(crate) fn found(v: &toml::Value) -> String {
     match v {
         toml::Value::Table(_) => "a table".into(),
         toml::Value::Boolean(b) => b.to_string(),
+        // As TOML writes them: nan, inf, 1.5, 2.0, 1e300.
+        toml::Value::Float(x) if x.is_nan() => "nan (a number)".into(),
         toml::Value::Float(x) => format!("{x:?} (a number)"),
         other => format!("{} ({})", shorten(&other.to_string(), 40), kind(other)),
     }

@@ -64,7 +64,7 @@ impl Blame<'_> {
     }
 }
 
-/// Every key that the rules across keys of [`validate`] read (`*`: any
+/// Every key that the rules across keys of [`check_rules`] read (`*`: any
 /// name). A sweep checks a factor among them against those rules point by
 /// point; any other factor only against its own type and range. Keep this
 /// list in step with the rules: a test sets every other parameter to the
