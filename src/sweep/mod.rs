@@ -731,8 +731,7 @@ fn assemble(plan: &Plan, out: &Path, ids: &[u64]) -> Result<u64> {
         let mut r = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_path(&path)
-            .map_err(io_err(&path))?;
+            .from_reader(open_input(&path)?);
         for rec in r.byte_records() {
             let rec = rec.map_err(io_err(&path))?;
             let slot = match rec.get(0) {
