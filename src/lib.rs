@@ -23,6 +23,7 @@ pub mod error;
 pub mod governance;
 pub mod init;
 pub mod innovation;
+pub mod input;
 pub mod institutions;
 pub mod labour;
 pub mod materials;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use proxima::output::{Progress, RunOptions, run_to_folder};
 use proxima::scenario::{self, Override};
@@ -64,8 +64,13 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
-    /// Print every parameter with its default, unit, range and meaning (Markdown).
-    Params,
+    /// Print every parameter with its default, unit, range and meaning.
+    Params {
+        /// markdown (the tables of docs/MODEL.md), or json or csv for scripts (one
+        /// entry per parameter: path, default, unit, min, max, meaning).
+        #[arg(long, value_enum, default_value_t = ParamsFormat::Markdown)]
+        format: ParamsFormat,
+    },
     /// Run the design of a plan file (sweep_*.toml): many runs, in parallel, resumable.
     Sweep {
         /// Plan file (TOML, named sweep_*.toml).
@@ -129,6 +134,13 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ParamsFormat {
+    Markdown,
+    Json,
+    Csv,
+}
+
 enum Failure {
     /// Bad input: exit code 2.
     Input(proxima::Error),
@@ -140,7 +152,10 @@ enum Failure {
 
 fn main() -> ExitCode {
     keep_freed_memory();
-    let cli = Cli::parse();
+    let cli = match parse_args() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(e)) => {
@@ -158,6 +173,169 @@ fn main() -> ExitCode {
             } else {
                 ExitCode::from(1)
             }
+        }
+    }
+}
+
+/// The command line, or the exit code after `--help`, `--version` (0) or
+/// a usage error (2, in one line).
+fn parse_args() -> Result<Cli, ExitCode> {
+    use clap::{CommandFactory, FromArgMatches};
+    // A negative number reaches its option's check (`--seed -1` is out of
+    // range) instead of passing for an unknown flag; so does a shard.
+    let command = Cli::command()
+        .mut_subcommands(|c| c.allow_negative_numbers(true))
+        .mut_subcommand("sweep", |c| {
+            c.mut_arg("shard", |a| a.allow_hyphen_values(true))
+        });
+    let result = command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    match result {
+        Ok(cli) => Ok(cli),
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) =>
+        {
+            let _ = e.print();
+            Err(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            // The subcommand as typed, to name it (clap's usage line may
+            // show a suggestion instead).
+            let names: Vec<String> = Cli::command()
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect();
+            let sub = std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .find(|a| !a.starts_with('-'))
+                .filter(|a| names.contains(a));
+            let command = match sub {
+                Some(s) => format!("proxima {s}"),
+                None => "proxima".into(),
+            };
+            eprintln!(
+                "error: {}",
+                proxima::error::escape(&usage_error(&e, &command))
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// A usage error of clap as one line: the option, what was found and what
+/// is allowed (clap's own text spans several lines).
+fn usage_error(e: &clap::Error, command: &str) -> String {
+    use clap::error::{ContextKind as K, ContextValue as V, ErrorKind};
+    let text = |k: K| match e.get(k) {
+        Some(V::String(s)) => s.clone(),
+        Some(V::Strings(v)) => v.join(", "),
+        Some(V::StyledStr(s)) => s.to_string(),
+        Some(V::StyledStrs(v)) => v
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(V::Number(n)) => n.to_string(),
+        Some(V::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    };
+    // "Usage: proxima run [OPTIONS] <SCENARIO>" → the command and its usage.
+    let usage = text(K::Usage)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .trim_start_matches("Usage:")
+        .trim()
+        .to_string();
+    let option = |k: K| {
+        text(k)
+            .split([' ', '='])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let suggestion = match text(K::SuggestedArg) {
+        s if s.is_empty() => String::new(),
+        s => format!("; did you mean `{s}`?"),
+    };
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let arg = text(K::InvalidArg);
+            if arg.starts_with('-') {
+                format!(
+                    "{command}: unknown option `{arg}`{suggestion}; `{command} --help` lists the options"
+                )
+            } else {
+                format!("{command}: unexpected argument `{arg}`; usage: {usage}")
+            }
+        }
+        ErrorKind::InvalidSubcommand => {
+            let suggested = match text(K::SuggestedSubcommand) {
+                s if s.is_empty() => String::new(),
+                s => format!("did you mean `{s}`? "),
+            };
+            format!(
+                "`{}` is not a command; {suggested}commands: run, validate, params, sweep, merge",
+                text(K::InvalidSubcommand)
+            )
+        }
+        ErrorKind::MissingRequiredArgument => {
+            format!("{command}: missing {}; usage: {usage}", text(K::InvalidArg))
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "a command is needed: run, validate, params, sweep or merge (`proxima --help` says more)"
+                .into()
+        }
+        ErrorKind::InvalidValue => {
+            let value = text(K::InvalidValue);
+            let allowed = text(K::ValidValue);
+            if value.is_empty() {
+                format!("{}: needs a value", option(K::InvalidArg))
+            } else if allowed.is_empty() {
+                format!("{}: `{value}` is not allowed", option(K::InvalidArg))
+            } else {
+                format!("{}: `{value}` is not allowed; allowed: {allowed}", option(K::InvalidArg))
+            }
+        }
+        ErrorKind::ValueValidation => {
+            let arg = option(K::InvalidArg);
+            let why = std::error::Error::source(e)
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            let allowed = match arg.as_str() {
+                "--seed" => "; allowed: an integer from 0 to 2^63−1",
+                "--threads" | "--jobs" => "; allowed: a whole number, 1 or more",
+                _ => "",
+            };
+            format!("{arg}: `{}` is not allowed{why}{allowed}", text(K::InvalidValue))
+        }
+        ErrorKind::ArgumentConflict => {
+            let arg = option(K::InvalidArg);
+            let prior = option(K::PriorArg);
+            if prior.is_empty() || prior == arg {
+                format!("{arg}: given more than once; allowed: once")
+            } else {
+                format!("{arg}: cannot be used with {prior}")
+            }
+        }
+        _ => {
+            // Clap's text without its usage and help lines, joined.
+            let rendered = e.render().to_string();
+            rendered
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+                })
+                .map(|l| l.trim_start_matches("error: "))
+                .collect::<Vec<_>>()
+                .join("; ")
         }
     }
 }
@@ -302,6 +480,24 @@ fn overrides(set: &[String], seed: Option<u64>) -> Result<Vec<Override>, Failure
         });
     }
     Ok(out)
+}
+
+/// `; after the run's end, never happen: …` for what a short run leaves
+/// out (empty if nothing).
+fn after_the_run(s: &proxima::Scenario) -> String {
+    let late = s.after_the_run();
+    if late.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = late
+        .iter()
+        .map(|a| format!("{} = {}", a.key, a.year))
+        .collect();
+    format!(
+        "; after the run's end ({}), never happen: {}",
+        s.run.end_year,
+        items.join(", ")
+    )
 }
 
 fn default_out(scenario: &Path) -> PathBuf {
@@ -615,7 +811,21 @@ fn sweep(
     let shard = shard.as_deref().map(parse_shard).transpose()?;
     let jobs = count_option("jobs", jobs)?;
     let threads = count_option("threads", threads)?;
-    let plan = Plan::load(&plan_path).map_err(Failure::Input)?;
+    // Plans whose factors enter rules across keys are checked point by
+    // point: say how far it got, at most every 5 s.
+    let started = std::time::Instant::now();
+    let shown = std::sync::Mutex::new(0u64);
+    let checking = |done: u64, total: u64| {
+        let secs = started.elapsed().as_secs();
+        if let Ok(mut last) = shown.lock()
+            && !quiet
+            && secs >= *last + 5
+        {
+            *last = secs;
+            eprintln!("checking design points: {done} of {total} ({secs} s)");
+        }
+    };
+    let plan = Plan::load_with_progress(&plan_path, &checking).map_err(Failure::Input)?;
     let out = out.unwrap_or_else(|| {
         let base = default_out(&plan_path);
         match shard {
@@ -663,7 +873,7 @@ fn sweep(
         let path = proxima::sweep::write_design(&plan, &out, force).map_err(Failure::Input)?;
         println!(
             "{runs} runs ({} design points × {} replicates){}; wrote {}",
-            plan.points.len(),
+            plan.point_count(),
             plan.replicates,
             match shard {
                 Some(s) => format!(", {in_shard} in shard {}/{}", s.index, s.count),
@@ -816,25 +1026,36 @@ fn execute(command: Command) -> Result<(), Failure> {
             let r = scenario::load(&scenario, &o).map_err(Failure::Input)?;
             let s = &r.scenario;
             println!(
-                "{}: valid ({}–{}, {} firms, {} citizens, {} regions; peak memory about {})",
+                "{}: valid ({}–{}, {} firms, {} citizens, {} regions; peak memory about {}){}",
                 scenario.display(),
                 s.run.start_year,
                 s.run.end_year,
                 s.population.firms,
                 s.population.citizens,
                 s.territory.regions,
-                proxima::memory::human(proxima::memory::estimate(s).bytes)
+                proxima::memory::human(proxima::memory::estimate(s).bytes),
+                after_the_run(s)
             );
             Ok(())
         }
-        Command::Params => {
-            print!(
-                "{}",
-                scenario::params::markdown_tables(
-                    &scenario::defaults_value().map_err(Failure::Run)?
-                )
-            );
-            Ok(())
+        Command::Params { format } => {
+            let defaults = scenario::defaults_value().map_err(Failure::Run)?;
+            let text = match format {
+                ParamsFormat::Markdown => scenario::params::markdown_tables(&defaults),
+                ParamsFormat::Json => scenario::params::json(&defaults).map_err(Failure::Run)?,
+                ParamsFormat::Csv => scenario::params::csv(&defaults).map_err(Failure::Run)?,
+            };
+            // A closed pipe (`proxima params | head`) is not an error.
+            use std::io::Write;
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(Failure::Run(proxima::Error::Io {
+                        path: "stdout".into(),
+                        source: e,
+                    }))
+                }
+                _ => Ok(()),
+            }
         }
         Command::Run {
             scenario,
@@ -854,6 +1075,12 @@ fn execute(command: Command) -> Result<(), Failure> {
             check_memory(&resolved, force)?;
             if let Some(note) = proxima::trends::note(&resolved.scenario) {
                 eprintln!("{note}");
+            }
+            if !quiet && !resolved.scenario.after_the_run().is_empty() {
+                eprintln!(
+                    "note: {}",
+                    after_the_run(&resolved.scenario).trim_start_matches("; ")
+                );
             }
             let threads = count_option("threads", threads)?;
             // The global pool, driven from this thread (not `install`): the

@@ -235,14 +235,25 @@ pub fn check_replaceable(target: &Path, force: bool) -> Result<()> {
         .map_err(|e| Error::io(target, e))?
         .next()
         .is_none();
-    let manifest = std::fs::read_to_string(target.join("manifest.json")).unwrap_or_default();
-    if empty || manifest.contains("\"program\": \"proxima\"") {
+    if empty || is_proxima_manifest(&target.join("manifest.json")) {
         Ok(())
     } else {
         refuse(
             "is not a Proxima run folder (no manifest.json); refusing to replace it, even with --force",
         )
     }
+}
+
+/// Whether `path` is a regular file starting like a manifest written by
+/// Proxima (its first field names the program; only the head is read).
+fn is_proxima_manifest(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = crate::input::open_regular(path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    file.take(4096).read_to_end(&mut head).is_ok()
+        && String::from_utf8_lossy(&head).contains("\"program\": \"proxima\"")
 }
 
 impl Drop for RunFolder {
@@ -446,6 +457,8 @@ struct Manifest<'a> {
     files: Vec<&'static str>,
     /// The calendar trends and how each continues past its last year.
     trends: Vec<crate::trends::Trend>,
+    /// Regimes, shocks, firms and snapshots dated after the run's end.
+    after_the_run: Vec<crate::scenario::AfterTheRun>,
     scenario: &'a crate::Scenario,
 }
 
@@ -580,6 +593,7 @@ pub fn run_to_folder(
         output_seconds,
         files,
         trends: crate::trends::trends(scenario),
+        after_the_run: scenario.after_the_run(),
         scenario,
     };
     let path = folder.file("manifest.json");

@@ -85,7 +85,7 @@ fn wrong_type() {
         &[("s.toml", "[population]\nfirms = \"many\"\n")],
         "s.toml",
         &[],
-        "error: {dir}/s.toml: population.firms: expected an integer, found a string",
+        "error: {dir}/s.toml: population.firms: expected an integer, found \"many\" (a string)",
     );
 }
 
@@ -124,15 +124,22 @@ fn regimes_out_of_order() {
 }
 
 #[test]
-fn regime_outside_the_run() {
-    refused(
-        &[("s.toml", "[regimes.transition]\nstart = 2030\n")],
-        "s.toml",
-        &[],
-        concat!(
-            "error: {dir}/s.toml: regimes.transition.start: regime starts must lie within the run, ",
-            "1950–2025 (regimes.transition.start = 2030, run.end_year = 2025)"
-        ),
+fn regime_after_the_run_never_starts() {
+    // A regime starting after the run's end is no error (issue 18): it
+    // never starts, and `validate` says so.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "[regimes.transition]\nstart = 2030\n",
+    )
+    .unwrap();
+    let o = proxima_in(dir.path(), &["validate", "s.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.trim_end()
+            .ends_with("after the run's end (2025), never happen: regimes.transition.start = 2030"),
+        "{out}"
     );
 }
 
@@ -168,7 +175,7 @@ fn cyclic_extends() {
         ],
         "a.toml",
         &[],
-        "error: {dir}/b.toml: extends: `a.toml` makes a cycle of extends",
+        "error: {dir}/b.toml: extends: `a.toml` makes a cycle of extends (a.toml → b.toml → a.toml); a scenario may extend a file that does not extend it back",
     );
 }
 
@@ -200,11 +207,8 @@ fn bad_set_value() {
     refused(
         &[("s.toml", "")],
         "s.toml",
-        &["--set", "run.end_year=2000"],
-        concat!(
-            "error: --set run.end_year=2000: run.end_year: regime starts must lie within the run, ",
-            "1950–2000 (regimes.transition.start = 2010, run.end_year = 2000)"
-        ),
+        &["--set", "run.end_year=1900"],
+        "error: --set run.end_year=1900: run.end_year: the run must end in or after its first year (run.start_year = 1950, run.end_year = 1900)",
     );
     refused(
         &[("s.toml", "")],
@@ -220,7 +224,7 @@ fn missing_scenario_file() {
         &[],
         "absent.toml",
         &[],
-        "error: {dir}/absent.toml: cannot read scenario: No such file or directory (os error 2)",
+        "error: {dir}/absent.toml: cannot read: No such file or directory (os error 2)",
     );
 }
 
@@ -508,12 +512,14 @@ fn unknown_shock_kind() {
 }
 
 #[test]
-fn shock_outside_the_run() {
+fn shock_before_the_run() {
+    // A shock after the run's end simply does not happen (a pilot run may
+    // stop early); one set before its start is a mistake.
     refused(
-        &[("s.toml", "[shocks.late]\nkind = \"demand\"\nyear = 2040\n")],
+        &[("s.toml", "[shocks.early]\nkind = \"demand\"\nyear = 1940\n")],
         "s.toml",
         &[],
-        "error: {dir}/s.toml: shocks.late.year: shocks must happen within the run, 1950–2025 (shocks.late.year = 2040)",
+        "error: {dir}/s.toml: shocks.early.year: a shock cannot happen before the run's start (shocks.early.year = 1940, run.start_year = 1950); allowed: 1950 or later",
     );
 }
 
@@ -565,7 +571,7 @@ fn snapshot_year_outside_the_run() {
         &[("s.toml", "[output]\nfirm_snapshot_years = [1900]\n")],
         "s.toml",
         &[],
-        "error: {dir}/s.toml: output.firm_snapshot_years: snapshot years must lie within the run, 1950–2025 (found 1900)",
+        "error: {dir}/s.toml: output.firm_snapshot_years[0]: 1900 is before the run's start; allowed: 1950 or later (run.start_year = 1950)",
     );
 }
 

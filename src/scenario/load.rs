@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::Scenario;
-use super::validate::{Blame, validate};
+use super::validate::{Blame, check_ranges, check_rules};
 use crate::error::{Error, Result};
 
 /// One `--set KEY=VALUE` override.
@@ -35,8 +35,9 @@ pub struct ResolvedScenario {
     pub origins: BTreeMap<String, String>,
 }
 
-/// Parse `KEY=VALUE` as given to `--set`. The value is read as a TOML value
-/// (`1995`, `0.5`, `true`, `"text"`, `[1, 2]`); a bare word is a string.
+/// Parse `KEY=VALUE` as given to `--set`. The value is one TOML value
+/// (`1995`, `0.5`, `true`, `"text"`, `[1, 2]`) and nothing else; a bare
+/// word on one line is a string.
 pub fn parse_override(text: &str) -> Result<Override> {
     let origin = format!("--set {text}");
     let Some((key, raw)) = text.split_once('=') else {
@@ -47,25 +48,58 @@ pub fn parse_override(text: &str) -> Result<Override> {
         });
     };
     let key = key.trim();
-    if key.is_empty() || key.split('.').any(|s| s.trim().is_empty()) {
+    if key.is_empty() {
         return Err(Error::ScenarioFile {
             origin,
-            message: format!("`{key}` is not a dotted key such as run.end_year"),
+            message:
+                "no key before `=`; expected KEY=VALUE with a dotted key, e.g. run.end_year=2000"
+                    .into(),
+        });
+    }
+    if key.split('.').any(|s| s.trim().is_empty()) {
+        return Err(Error::ScenarioFile {
+            origin,
+            message: format!(
+                "`{}` is not a dotted key such as run.end_year",
+                shorten(key, 60)
+            ),
         });
     }
     let raw = raw.trim();
     let value = match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-        Ok(mut t) => t
-            .remove("v")
-            .unwrap_or(toml::Value::String(raw.to_string())),
-        Err(_) if !raw.starts_with(['[', '{', '"', '\'']) && !raw.is_empty() => {
-            toml::Value::String(raw.to_string())
+        Ok(mut t) => {
+            let value = t.remove("v");
+            match value {
+                Some(v) if t.is_empty() => v,
+                _ => {
+                    return Err(Error::scenario(
+                        origin,
+                        key,
+                        format!("`{}` is more than one value; {ONE_VALUE}", shorten(raw, 60)),
+                    ));
+                }
+            }
+        }
+        Err(_) if is_bare_word(raw) => toml::Value::String(raw.to_string()),
+        Err(_) if raw.chars().any(char::is_control) && !raw.starts_with(['[', '{', '"', '\'']) => {
+            return Err(Error::scenario(
+                origin,
+                key,
+                format!(
+                    "`{}` holds control characters; write a string in quotes with escapes, e.g. \"a\\tb\"",
+                    shorten(raw, 60)
+                ),
+            ));
         }
         Err(e) => {
             return Err(Error::scenario(
                 origin,
                 key,
-                format!("`{raw}` is not a TOML value ({})", e.message()),
+                format!(
+                    "`{}` is not a TOML value ({}); {ONE_VALUE}",
+                    shorten(raw, 60),
+                    one_line(e.message())
+                ),
             ));
         }
     };
@@ -74,6 +108,16 @@ pub fn parse_override(text: &str) -> Result<Override> {
         value,
         text: text.to_string(),
     })
+}
+
+const ONE_VALUE: &str = "allowed: one TOML value, e.g. 1995, 0.5, true, \"text\" or [1, 2]";
+
+/// Text taken as a string without quotes: one line that does not start
+/// like a quoted string, list or table.
+fn is_bare_word(raw: &str) -> bool {
+    !raw.is_empty()
+        && !raw.starts_with(['[', '{', '"', '\''])
+        && !raw.chars().any(|c| c.is_control() || c == '=' || c == '#')
 }
 
 /// Load, merge and validate a scenario file with overrides.
@@ -87,6 +131,8 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<ResolvedScenario> {
 pub struct ScenarioChain {
     path: PathBuf,
     chain: Vec<(PathBuf, toml::Table)>,
+    /// The chain merged over the defaults, once it is known to merge.
+    merged: std::sync::OnceLock<Merged>,
 }
 
 impl ScenarioChain {
@@ -97,21 +143,59 @@ impl ScenarioChain {
         Ok(Self {
             path: path.to_path_buf(),
             chain,
+            merged: std::sync::OnceLock::new(),
         })
     }
 
-    /// Merge the chain with `overrides` over the defaults and validate.
-    pub fn resolve(&self, overrides: &[Override]) -> Result<ResolvedScenario> {
+    /// The chain merged over the defaults (merged once, then copied).
+    fn merged(&self) -> Result<Merged> {
+        if let Some(m) = self.merged.get() {
+            return Ok(m.clone());
+        }
         let layers: Vec<(String, toml::Table)> = self
             .chain
             .iter()
             .map(|(p, t)| (p.display().to_string(), t.clone()))
             .collect();
-        let mut resolved = resolve_layers(layers, overrides)?;
+        let m = merge_layers(layers)?;
+        let _ = self.merged.set(m.clone());
+        Ok(m)
+    }
+
+    /// Merge the chain with `overrides` over the defaults and validate.
+    pub fn resolve(&self, overrides: &[Override]) -> Result<ResolvedScenario> {
+        let mut resolved = finish(self.merged()?, overrides, Checks::All)?;
         resolved.source = self.path.clone();
         resolved.files = self.chain.iter().map(|(p, _)| p.clone()).collect();
         Ok(resolved)
     }
+
+    /// Whether the chain with `overrides` passes the rules across keys,
+    /// each overriding value's own type and range aside (a sweep checks
+    /// those apart, once per value; see `leaf_ok`).
+    pub(crate) fn rules_hold(&self, overrides: &[Override]) -> bool {
+        self.merged()
+            .and_then(|m| finish(m, overrides, Checks::Rules))
+            .is_ok()
+    }
+}
+
+/// The layers of a scenario merged over the defaults, before overrides.
+#[derive(Debug, Clone)]
+struct Merged {
+    tree: toml::Table,
+    origins: BTreeMap<String, String>,
+    layers: Vec<String>,
+    last_origin: String,
+}
+
+/// What [`finish`] checks after merging.
+#[derive(Clone, Copy, PartialEq)]
+enum Checks {
+    /// Every value's range and the rules across keys.
+    All,
+    /// The rules across keys only.
+    Rules,
 }
 
 /// Resolve a scenario given as TOML text (no `extends`), for tests and
@@ -134,6 +218,10 @@ fn resolve_layers(
     layers: Vec<(String, toml::Table)>,
     overrides: &[Override],
 ) -> Result<ResolvedScenario> {
+    finish(merge_layers(layers)?, overrides, Checks::All)
+}
+
+fn merge_layers(layers: Vec<(String, toml::Table)>) -> Result<Merged> {
     let last_origin = layers
         .last()
         .map(|(o, _)| o.clone())
@@ -145,6 +233,22 @@ fn resolve_layers(
         merge(&mut tree, table, "", &origin, &mut origins)?;
         layer_names.push(origin);
     }
+    Ok(Merged {
+        tree,
+        origins,
+        layers: layer_names,
+        last_origin,
+    })
+}
+
+/// Apply `overrides` to merged layers, then deserialise and check.
+fn finish(merged: Merged, overrides: &[Override], checks: Checks) -> Result<ResolvedScenario> {
+    let Merged {
+        mut tree,
+        mut origins,
+        layers: mut layer_names,
+        last_origin,
+    } = merged;
     for o in overrides {
         let origin = format!("--set {}", o.text);
         layer_names.push(origin.clone());
@@ -153,19 +257,23 @@ fn resolve_layers(
         insert_path(&mut nested, &segments, o.value.clone());
         merge(&mut tree, nested, "", &origin, &mut origins)?;
     }
-    let scenario: Scenario =
-        toml::Value::Table(tree.clone())
-            .try_into()
-            .map_err(|e: toml::de::Error| Error::ScenarioFile {
-                origin: last_origin.clone(),
-                message: one_line(e.message()),
-            })?;
     let blame = Blame {
         origins: &origins,
         layers: &layer_names,
         fallback: &last_origin,
     };
-    validate(&scenario, &tree, &blame)?;
+    if checks == Checks::All {
+        check_ranges(&tree, "", &blame)?;
+    }
+    // Every leaf has its default's type by now (see `coerce`).
+    let scenario: Scenario =
+        toml::Value::Table(tree)
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::ScenarioFile {
+                origin: last_origin.clone(),
+                message: one_line(e.message()),
+            })?;
+    check_rules(&scenario, &blame)?;
     Ok(ResolvedScenario {
         scenario,
         source: PathBuf::new(),
@@ -213,24 +321,43 @@ fn read_chain(
     chain: &mut Vec<(PathBuf, toml::Table)>,
 ) -> Result<()> {
     let display = path.display().to_string();
-    let read = std::fs::read_to_string(path).and_then(|text| Ok((text, path.canonicalize()?)));
-    let (text, canonical) = read.map_err(|e| match child {
+    let read = crate::input::read_text(path).and_then(|text| {
+        path.canonicalize()
+            .map(|c| (text, c))
+            .map_err(|e| format!("cannot read: {e}"))
+    });
+    let (text, canonical) = read.map_err(|message| match child {
         Some((c, rel)) => Error::scenario(
             c.display().to_string(),
             "extends",
-            format!("cannot read `{rel}`: {e}"),
+            match message.strip_prefix("cannot read: ") {
+                Some(why) => format!("cannot read `{rel}`: {why}"),
+                None => format!("`{rel}` {message}"),
+            },
         ),
         None => Error::ScenarioFile {
             origin: display.clone(),
-            message: format!("cannot read scenario: {e}"),
+            message,
         },
     })?;
     if visiting.contains(&canonical) {
         let (c, rel) = child.unwrap_or((path, ""));
+        let files: Vec<String> = visiting
+            .iter()
+            .chain(std::iter::once(&canonical))
+            .map(|p| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
         return Err(Error::scenario(
             c.display().to_string(),
             "extends",
-            format!("`{rel}` makes a cycle of extends"),
+            format!(
+                "`{rel}` makes a cycle of extends ({}); a scenario may extend a file that does not extend it back",
+                files.join(" → ")
+            ),
         ));
     }
     if let Some(table) = super::manifest::scenario_table(&display, &text)? {
@@ -239,12 +366,31 @@ fn read_chain(
         return Ok(());
     }
     let mut table = parse_toml(&display, &text)?;
+    if let Some(which) = PLAN_MARKERS.into_iter().find(|k| table.contains_key(*k)) {
+        let message = format!(
+            "is a sweep plan (it has `{which}`), not a scenario; run it with `proxima sweep {display}`"
+        );
+        return Err(match child {
+            Some((c, rel)) => Error::scenario(
+                c.display().to_string(),
+                "extends",
+                format!("`{rel}` {message}"),
+            ),
+            None => Error::ScenarioFile {
+                origin: display.clone(),
+                message,
+            },
+        });
+    }
     if let Some(parent) = table.remove("extends") {
         let toml::Value::String(rel) = parent else {
             return Err(Error::scenario(
                 &display,
                 "extends",
-                "expected a file name in quotes, e.g. extends = \"default.toml\"",
+                format!(
+                    "expected a file name in quotes, e.g. extends = \"default.toml\", found {}",
+                    found(&parent)
+                ),
             ));
         };
         let parent_path = path.parent().unwrap_or(Path::new(".")).join(&rel);
@@ -255,6 +401,10 @@ fn read_chain(
     chain.push((path.to_path_buf(), table));
     Ok(())
 }
+
+/// Keys that make a TOML file a sweep plan rather than a scenario: plans
+/// have both, scenarios neither.
+pub(crate) const PLAN_MARKERS: [&str; 2] = ["base", "design"];
 
 fn parse_toml(origin: &str, text: &str) -> Result<toml::Table> {
     parse_toml_as(origin, text)
@@ -273,7 +423,11 @@ pub(crate) fn invalid_toml(
 ) -> Error {
     let place = span
         .map(|span| {
-            let before = &text[..span.start.min(text.len())];
+            let mut start = span.start.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let before = &text[..start];
             let line = before.matches('\n').count() + 1;
             let col = before
                 .rsplit('\n')
@@ -281,12 +435,12 @@ pub(crate) fn invalid_toml(
                 .map(|l| l.chars().count())
                 .unwrap_or(0)
                 + 1;
-            format!("line {line}, column {col}: ")
+            format!(" at line {line}, column {col}")
         })
         .unwrap_or_default();
     Error::ScenarioFile {
         origin: origin.to_string(),
-        message: format!("invalid TOML at {place}{}", one_line(message)),
+        message: format!("invalid TOML{place}: {}", one_line(message)),
     }
 }
 
@@ -306,6 +460,36 @@ pub(crate) fn kind(v: &toml::Value) -> &'static str {
     }
 }
 
+/// What was found, for messages: the value as TOML (shortened) and its kind.
+pub(crate) fn found(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Table(_) => "a table".into(),
+        toml::Value::Boolean(b) => b.to_string(),
+        // As TOML writes them: nan, inf, 1.5, 2.0, 1e300.
+        toml::Value::Float(x) if x.is_nan() => "nan (a number)".into(),
+        toml::Value::Float(x) => format!("{x:?} (a number)"),
+        other => format!("{} ({})", shorten(&other.to_string(), 40), kind(other)),
+    }
+}
+
+/// A number as written in messages: `1.5`, `7`, `1e300` (never hundreds
+/// of digits).
+pub(crate) fn fmt_float(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && (x.abs() >= 1e15 || x.abs() < 1e-6) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
+/// At most `max` characters of `text`, with `…` if cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
 fn merge(
     base: &mut toml::Table,
     layer: toml::Table,
@@ -314,10 +498,11 @@ fn merge(
     origins: &mut BTreeMap<String, String>,
 ) -> Result<()> {
     for (key, value) in layer {
+        let segment = key_segment(&key);
         let path = if prefix.is_empty() {
-            key.clone()
+            segment.into_owned()
         } else {
-            format!("{prefix}.{key}")
+            format!("{prefix}.{segment}")
         };
         if !base.contains_key(&key)
             && let Some(entry) = open_entry(prefix)?
@@ -342,16 +527,31 @@ fn merge(
                 return Err(Error::scenario(
                     origin,
                     &path,
-                    format!("expected a table of settings, found {}", kind(&other)),
+                    format!("expected a table of settings, found {}", found(&other)),
                 ));
             }
             (slot, value) => {
-                *slot = coerce(slot, value).map_err(|m| Error::scenario(origin, &path, m))?;
+                *slot =
+                    coerce(slot, value, &path).map_err(|(at, m)| Error::scenario(origin, at, m))?;
                 origins.insert(path, origin.to_string());
             }
         }
     }
     Ok(())
+}
+
+/// A key as part of a dotted path: as is if it is a bare TOML key, else
+/// quoted as in TOML (`""`, `"a.b"`), so that the path stays readable.
+fn key_segment(key: &str) -> std::borrow::Cow<'_, str> {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        std::borrow::Cow::Borrowed(key)
+    } else {
+        std::borrow::Cow::Owned(format!("{:?}", key))
+    }
 }
 
 /// Tables whose keys are names chosen by the scenario (`[shocks.<name>]`,
@@ -374,25 +574,56 @@ fn valid_entry_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// Give `value` the type of `default`, converting integers to floats where
-/// a number is expected.
-fn coerce(default: &toml::Value, value: toml::Value) -> std::result::Result<toml::Value, String> {
+/// An element of the list parameters whose default is empty, giving the
+/// type of their elements (the others take it from their first element).
+pub(crate) fn list_element(path: &str) -> Option<toml::Value> {
+    if path == "output.firm_snapshot_years" {
+        Some(toml::Value::Integer(0))
+    } else if path.ends_with(".complements") {
+        Some(toml::Value::String(String::new()))
+    } else {
+        None
+    }
+}
+
+/// Give `value` (at `path`) the type of `default`, converting integers to
+/// floats where a number is expected. An error names the path, with the
+/// list index of a wrong element (`a.b[2]`).
+fn coerce(
+    default: &toml::Value,
+    value: toml::Value,
+    path: &str,
+) -> std::result::Result<toml::Value, (String, String)> {
     use toml::Value as V;
     match (default, value) {
         (V::Float(_), V::Integer(i)) => Ok(V::Float(i as f64)),
         (V::Array(d), V::Array(items)) => {
-            let Some(elem) = d.first() else {
-                return Ok(V::Array(items));
+            let Some(elem) = d.first().cloned().or_else(|| list_element(path)) else {
+                return Err((
+                    path.to_string(),
+                    "internal: the type of this list's elements is unknown".into(),
+                ));
             };
             items
                 .into_iter()
-                .map(|item| coerce(elem, item).map_err(|m| format!("list element: {m}")))
+                .enumerate()
+                .map(|(i, item)| coerce(&elem, item, &format!("{path}[{i}]")))
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map(V::Array)
         }
         (d, v) if std::mem::discriminant(d) == std::mem::discriminant(&v) => Ok(v),
-        (d, v) => Err(format!("expected {}, found {}", kind(d), kind(&v))),
+        (d, v) => Err((
+            path.to_string(),
+            format!("expected {}, found {}", kind(d), found(&v)),
+        )),
     }
+}
+
+/// Whether `value` may replace `default` at `path` on its own: of the
+/// right type (integers stand for numbers) and within the parameter's
+/// range. Rules across keys are not checked.
+pub(crate) fn leaf_ok(path: &str, default: &toml::Value, value: &toml::Value) -> bool {
+    coerce(default, value.clone(), path).is_ok_and(|v| super::validate::number_in_range(path, &v))
 }
 
 pub(crate) fn unknown_key(origin: &str, path: &str, key: &str, siblings: &toml::Table) -> Error {
@@ -458,10 +689,110 @@ mod tests {
     #[test]
     fn wrong_type_is_named() {
         let e = err("[run]\nseed = \"abc\"\n", &[]);
-        assert!(
-            e.contains("run.seed: expected an integer, found a string"),
-            "{e}"
+        assert_eq!(
+            e,
+            "test.toml: run.seed: expected an integer, found \"abc\" (a string)"
         );
+    }
+
+    #[test]
+    fn a_wrong_list_element_is_named_with_its_index() {
+        let e = err("[output]\nfirm_snapshot_years = [1990, 1.5]\n", &[]);
+        assert_eq!(
+            e,
+            "test.toml: output.firm_snapshot_years[1]: expected an integer, found 1.5 (a number)"
+        );
+        // Through --set, the option is blamed, not the file.
+        let e = err("", &["output.firm_snapshot_years=[\"x\"]"]);
+        assert_eq!(
+            e,
+            "--set output.firm_snapshot_years=[\"x\"]: output.firm_snapshot_years[0]: expected an integer, found \"x\" (a string)"
+        );
+        let e = err("[sectors.pharma]\ncomplements = [\"chemicals\", 3]\n", &[]);
+        assert_eq!(
+            e,
+            "test.toml: sectors.pharma.complements[1]: expected a string, found 3 (an integer)"
+        );
+        let e = err("[sectors.pharma]\nknowledge = [0.1, [0.2]]\n", &[]);
+        assert_eq!(
+            e,
+            "test.toml: sectors.pharma.knowledge[1]: expected a number, found [0.2] (a list)"
+        );
+    }
+
+    #[test]
+    fn every_empty_default_list_knows_its_element_type() {
+        // A list whose default is empty takes its elements' type from
+        // `list_element`; without it a wrong element would reach serde,
+        // whose message names no key.
+        fn walk(v: &toml::Value, path: &str) {
+            match v {
+                toml::Value::Table(t) => {
+                    for (k, c) in t {
+                        walk(
+                            c,
+                            &if path.is_empty() {
+                                k.clone()
+                            } else {
+                                format!("{path}.{k}")
+                            },
+                        );
+                    }
+                }
+                toml::Value::Array(a) if a.is_empty() => {
+                    assert!(list_element(path).is_some(), "{path}");
+                }
+                _ => {}
+            }
+        }
+        let mut all = defaults_table().unwrap();
+        for (name, entry) in [
+            (
+                "shocks",
+                toml::Value::try_from(super::super::Shock::default()).unwrap(),
+            ),
+            (
+                "declared_firms",
+                toml::Value::try_from(super::super::DeclaredFirm::default()).unwrap(),
+            ),
+        ] {
+            let mut t = toml::Table::new();
+            t.insert("*".into(), entry);
+            all.insert(format!("{name}_entry"), toml::Value::Table(t));
+        }
+        walk(&toml::Value::Table(all), "");
+    }
+
+    #[test]
+    fn a_set_value_is_one_value_and_nothing_else() {
+        let one = |text: &str| {
+            parse_override(text)
+                .map(|o| o.value)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(one("run.end_year=2012"), Ok(toml::Value::Integer(2012)));
+        assert_eq!(
+            one("run.end_year = 2012 # pilot"),
+            Ok(toml::Value::Integer(2012))
+        );
+        assert_eq!(
+            one("sectors.pharma.knowledge=[0.1,\n0.2]").map(|v| v.as_array().map(Vec::len)),
+            Ok(Some(2))
+        );
+        assert_eq!(
+            one("run.end_year=2012\n[population]\nfirms=5"),
+            Err("--set run.end_year=2012\\n[population]\\nfirms=5: run.end_year: `2012\\n[population]\\nfirms=5` is more than one value; allowed: one TOML value, e.g. 1995, 0.5, true, \"text\" or [1, 2]".into())
+        );
+        assert_eq!(
+            one("territory.regions=7\nfoo=1"),
+            Err("--set territory.regions=7\\nfoo=1: territory.regions: `7\\nfoo=1` is more than one value; allowed: one TOML value, e.g. 1995, 0.5, true, \"text\" or [1, 2]".into())
+        );
+        // A bare word is a string only on one line.
+        assert_eq!(
+            one("shocks.a.kind=demand"),
+            Ok(toml::Value::String("demand".into()))
+        );
+        assert!(one("shocks.a.kind=demand\nx").is_err());
     }
 
     #[test]

@@ -17,7 +17,8 @@ pub use validate::region_index;
 pub use load::{
     Override, ResolvedScenario, ScenarioChain, load, parse_override, resolve_str, suggest,
 };
-pub(crate) use load::{invalid_toml, kind, one_line};
+pub(crate) use load::{PLAN_MARKERS, found, invalid_toml, kind, leaf_ok, one_line};
+pub(crate) use validate::{below_upper_bound, is_cross_field};
 
 /// The defaults of every parameter as a TOML value.
 pub fn defaults_value() -> crate::Result<toml::Value> {
@@ -988,4 +989,39 @@ impl Scenario {
     pub fn sector_index(name: &str) -> Option<usize> {
         SECTOR_NAMES.iter().position(|s| *s == name)
     }
+
+    /// What is dated after the run's last year and so never happens within
+    /// it (a short pilot run stops before later regimes, shocks, firms and
+    /// snapshots): regime starts, enabled shocks, declared firms' founding
+    /// years and firm snapshot years, as (key, year) in scenario order.
+    pub fn after_the_run(&self) -> Vec<AfterTheRun> {
+        let end = self.run.end_year;
+        let mut out = Vec::new();
+        let mut add = |key: String, year: i64| {
+            if year > end {
+                out.push(AfterTheRun { key, year });
+            }
+        };
+        for (name, r) in REGIME_NAMES.iter().zip(self.regimes.all()) {
+            add(format!("regimes.{name}.start"), r.start);
+        }
+        for (name, shock) in self.shocks.iter().filter(|(_, s)| s.enabled) {
+            add(format!("shocks.{name}.year"), shock.year);
+        }
+        for (label, firm) in &self.declared_firms {
+            add(format!("declared_firms.{label}.founded"), firm.founded);
+        }
+        for (i, &year) in self.output.firm_snapshot_years.iter().enumerate() {
+            add(format!("output.firm_snapshot_years[{i}]"), year);
+        }
+        out
+    }
+}
+
+/// A dated setting that lies after the run's end (see
+/// [`Scenario::after_the_run`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AfterTheRun {
+    pub key: String,
+    pub year: i64,
 }

@@ -168,7 +168,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("sectors.*.inputs.*", "t/output unit", 0.0, 1.0e6, "Material needs per output unit (water, heat, gas, gypsum, biomass, sludge, scrap)."),
     p("sectors.*.byproducts.*", "t/output unit", 0.0, 1.0e6, "By-products released per output unit, by material."),
     // regimes
-    p("regimes.*.start", "year", 1800.0, 2200.0, "First year of the regime; starts are ordered and within the run."),
+    p("regimes.*.start", "year", 1800.0, 2200.0, "First year of the regime; starts are ordered (a start after the run's end never comes)."),
     p("regimes.*.aggregate_demand", "ratio", 0.3, 2.0, "Final demand relative to the output of the whole labour force at the current mean efficiency."),
     p("regimes.*.technical_progress", "1/year", -0.1, 0.2, "Exogenous productivity growth common to all firms."),
     p("regimes.*.state_support", "share", 0.0, 1.0, "Competitiveness premium of national champions (national-group firms with ≥ 250 employees)."),
@@ -254,7 +254,7 @@ pub const PARAMS: &[ParamSpec] = &[
     // shocks
     p("shocks.*.enabled", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Whether the shock happens."),
     p("shocks.*.kind", "name", NOT_NUMERIC, NOT_NUMERIC, "energy_price (virgin prices of energy materials × (1 + magnitude)), demand (aggregate demand × (1 − magnitude)), remove_hub (the firm with the most exchanged tonnes closes), sector_closure (all firms of `sector` in `region` close)."),
-    p("shocks.*.year", "year", 1800.0, 2200.0, "Year of the shock (within the run)."),
+    p("shocks.*.year", "year", 1800.0, 2200.0, "Year of the shock (not before the run's start; after its end the shock does not happen)."),
     p("shocks.*.magnitude", "share", 0.0, 100.0, "Size of an energy-price or demand shock."),
     p("shocks.*.duration", "years", 1.0, 200.0, "Years an energy-price or demand shock lasts."),
     p("shocks.*.sector", "sector name", NOT_NUMERIC, NOT_NUMERIC, "Sector of a sector_closure."),
@@ -265,7 +265,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("declared_firms.*.dx_km", "km", -10000.0, 10000.0, "East offset from the regional centre."),
     p("declared_firms.*.dy_km", "km", -10000.0, 10000.0, "North offset from the regional centre."),
     p("declared_firms.*.employees", "employees", 1.0, 1.0e6, "Size the firm keeps (it hires towards it; it does not grow, shrink or go bankrupt)."),
-    p("declared_firms.*.founded", "year", 0.0, 2200.0, "Year the firm starts (0 or before the run: at the start)."),
+    p("declared_firms.*.founded", "year", 0.0, 2200.0, "Year the firm starts (0 or before the run: at the start; after its end: never)."),
     p("declared_firms.*.closed", "year", 0.0, 2200.0, "Year the firm closes (0: never)."),
     p("declared_firms.*.ownership", "name", NOT_NUMERIC, NOT_NUMERIC, "independent, national_group or foreign."),
     p("declared_firms.*.needs.*", "t/year", 0.0, 1.0e12, "Needs at full size in tonnes per year (all zero: the sector's technology applies)."),
@@ -275,7 +275,7 @@ pub const PARAMS: &[ParamSpec] = &[
     // output
     p("output.regions", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Write regions.csv."),
     p("output.exchanges", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Write exchanges.csv (active exchanges per step)."),
-    p("output.firm_snapshot_years", "years", 1800.0, 2200.0, "Years for which firms.csv lists every firm (empty: no firms.csv)."),
+    p("output.firm_snapshot_years", "years", 1800.0, 2200.0, "Years for which firms.csv lists every firm (empty: no firms.csv); not before the run's start (years after its end are not reached)."),
 ];
 
 /// The spec governing a dotted path, if any (`*` matches one segment).
@@ -324,7 +324,7 @@ fn spec_index() -> &'static SpecIndex {
     })
 }
 
-fn pattern_matches(pattern: &str, path: &str) -> bool {
+pub(crate) fn pattern_matches(pattern: &str, path: &str) -> bool {
     let mut a = pattern.split('.');
     let mut b = path.split('.');
     loop {
@@ -441,6 +441,134 @@ pub fn markdown_tables(defaults: &toml::Value) -> String {
         }
     }
     out
+}
+
+/// One parameter for scripts: a leaf of the default scenario, or a field of
+/// the entries a scenario names itself (`shocks.*.kind`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ParamRow {
+    pub path: String,
+    pub default: toml::Value,
+    pub unit: &'static str,
+    /// The range; `None` for booleans and names.
+    pub min: Option<serde_json::Number>,
+    pub max: Option<serde_json::Number>,
+    pub meaning: &'static str,
+}
+
+/// Every parameter, in the order of [`PARAMS`]: each leaf of `defaults`
+/// (every sector, regime, material and default shock spelled out), then
+/// for `shocks.*` and `declared_firms.*` the defaults of a new entry.
+pub fn rows(defaults: &toml::Value) -> crate::Result<Vec<ParamRow>> {
+    use super::transition::{DeclaredFirm, Shock};
+    let entry = |v: Result<toml::Value, toml::ser::Error>| {
+        v.map_err(|e| crate::Error::Internal(format!("entry defaults: {e}")))
+    };
+    let mut leaves = Vec::new();
+    collect_leaves(defaults, "", &mut leaves);
+    for (name, value) in [
+        ("shocks.*", entry(toml::Value::try_from(Shock::default()))?),
+        (
+            "declared_firms.*",
+            entry(toml::Value::try_from(DeclaredFirm::default()))?,
+        ),
+    ] {
+        collect_leaves(&value, name, &mut leaves);
+    }
+    let mut by_spec: Vec<Vec<(String, toml::Value)>> = vec![Vec::new(); PARAMS.len()];
+    for (path, value) in leaves {
+        let index = spec_for(&path)
+            .and_then(|spec| PARAMS.iter().position(|p| std::ptr::eq(p, spec)))
+            .ok_or_else(|| crate::Error::Internal(format!("parameter `{path}` has no spec")))?;
+        by_spec[index].push((path, value));
+    }
+    let bound = |x: f64, integer: bool| {
+        if x.is_nan() {
+            None
+        } else if integer || x == x.trunc() && x.abs() < 9.0e15 {
+            // Integer parameters' bounds as integers (2^63 stands for i64::MAX).
+            Some(serde_json::Number::from(if x >= 9.2e18 {
+                i64::MAX
+            } else {
+                x as i64
+            }))
+        } else {
+            serde_json::Number::from_f64(x)
+        }
+    };
+    let mut out = Vec::new();
+    for (spec, leaves) in PARAMS.iter().zip(by_spec) {
+        for (path, default) in leaves {
+            let integer = match &default {
+                toml::Value::Integer(_) => true,
+                toml::Value::Array(a) => a.first().is_some_and(toml::Value::is_integer),
+                _ => false,
+            };
+            out.push(ParamRow {
+                path,
+                min: bound(spec.min, integer),
+                max: bound(spec.max, integer),
+                default,
+                unit: spec.unit,
+                meaning: spec.doc,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn collect_leaves(v: &toml::Value, prefix: &str, out: &mut Vec<(String, toml::Value)>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, child) in t {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                collect_leaves(child, &path, out);
+            }
+        }
+        leaf => out.push((prefix.to_string(), leaf.clone())),
+    }
+}
+
+/// The parameters as a JSON array of `{path, default, unit, min, max,
+/// meaning}` objects (`min` and `max` are null for booleans and names).
+pub fn json(defaults: &toml::Value) -> crate::Result<String> {
+    serde_json::to_string_pretty(&rows(defaults)?)
+        .map(|t| t + "\n")
+        .map_err(|e| crate::Error::Internal(format!("params json: {e}")))
+}
+
+/// The parameters as CSV: `path,default,unit,min,max,meaning`; a default
+/// that is a list is written as TOML (`[0.6, 0.1]`), a name as is.
+pub fn csv(defaults: &toml::Value) -> crate::Result<String> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let fail = |e: ::csv::Error| crate::Error::Internal(format!("params csv: {e}"));
+    w.write_record(["path", "default", "unit", "min", "max", "meaning"])
+        .map_err(fail)?;
+    let number =
+        |n: &Option<serde_json::Number>| n.as_ref().map(|n| n.to_string()).unwrap_or_default();
+    for r in rows(defaults)? {
+        let default = match &r.default {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        w.write_record([
+            r.path.as_str(),
+            &default,
+            r.unit,
+            &number(&r.min),
+            &number(&r.max),
+            r.meaning,
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| crate::Error::Internal(format!("params csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| crate::Error::Internal(format!("params csv: {e}")))
 }
 
 /// A table of the parameters under `prefix` for several entities: one row

@@ -26,18 +26,23 @@ impl Blame<'_> {
     }
 
     /// Of the keys a rule involves, the one set last (the likely culprit);
-    /// the first one if none was set.
+    /// of keys set by the same file or option, the first listed; the first
+    /// key if none was set.
     fn culprit<'k>(&self, keys: &[&'k str]) -> &'k str {
         let rank = |k: &str| {
             self.origins
                 .get(k)
                 .and_then(|o| self.layers.iter().position(|l| l == o))
         };
-        keys.iter()
-            .copied()
-            .max_by_key(|k| rank(k).map(|r| r + 1).unwrap_or(0))
-            .filter(|k| rank(k).is_some())
-            .unwrap_or(keys[0])
+        let mut best: Option<(&'k str, usize)> = None;
+        for &k in keys {
+            if let Some(r) = rank(k)
+                && best.is_none_or(|(_, b)| r > b)
+            {
+                best = Some((k, r));
+            }
+        }
+        best.map(|(k, _)| k).unwrap_or(keys[0])
     }
 
     /// An error about a rule involving `keys`.
@@ -45,13 +50,89 @@ impl Blame<'_> {
         let key = self.culprit(keys);
         Error::scenario(self.origin(key), key, message)
     }
+
+    /// An error about element `index` of the list `key` (named `key[index]`)
+    /// when it is the culprit among `keys`.
+    fn fail_element(&self, keys: &[&str], index: usize, message: String) -> Error {
+        let key = self.culprit(keys);
+        let shown = if key == keys[0] {
+            format!("{key}[{index}]")
+        } else {
+            key.to_string()
+        };
+        Error::scenario(self.origin(key), shown, message)
+    }
 }
 
-/// Check every value against its range and the scenario's cross-field
-/// rules.
-pub(super) fn validate(s: &Scenario, tree: &toml::Table, blame: &Blame<'_>) -> Result<()> {
-    check_ranges(tree, "", blame)?;
+/// Every key that the rules across keys of [`check_rules`] read (`*`: any
+/// name). A sweep checks a factor among them against those rules point by
+/// point; any other factor only against its own type and range. Keep this
+/// list in step with the rules: a test sets every other parameter to the
+/// ends of its range and expects the scenario to stay valid.
+pub(crate) const CROSS_FIELD_KEYS: &[&str] = &[
+    "run.start_year",
+    "run.end_year",
+    "regimes.*.start",
+    "population.firms",
+    "population.citizens",
+    "population.initial_unemployment",
+    "population.entry_age",
+    "population.retirement_age",
+    "firms.max_initial_size",
+    "firms.large_group_share",
+    "firms.large_foreign_share",
+    "firms.sme_group_share",
+    "firms.sme_foreign_share",
+    "institutions.cluster_min_firms",
+    "institutions.cluster_survival_firms",
+    "territory.regions",
+    "shocks.*.enabled",
+    "shocks.*.kind",
+    "shocks.*.year",
+    "shocks.*.sector",
+    "shocks.*.region",
+    "declared_firms.*.sector",
+    "declared_firms.*.region",
+    "declared_firms.*.ownership",
+    "declared_firms.*.founded",
+    "declared_firms.*.closed",
+    "output.firm_snapshot_years",
+    "governance.firm_weights.*",
+    "governance.citizen_weights.*",
+    "sectors.*.firm_share",
+    "sectors.*.demand_share_1950",
+    "sectors.*.demand_share_2025",
+    "sectors.*.knowledge",
+    "sectors.*.complements",
+];
 
+/// Whether a rule across keys reads the parameter at `path`.
+pub(crate) fn is_cross_field(path: &str) -> bool {
+    CROSS_FIELD_KEYS
+        .iter()
+        .any(|pattern| super::params::pattern_matches(pattern, path))
+}
+
+/// Whether `value`, alone, is a valid number for the parameter at `path`
+/// (within its documented range); non-numbers are left to the caller.
+pub(crate) fn number_in_range(path: &str, value: &toml::Value) -> bool {
+    let x = match value {
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::Float(f) => *f,
+        _ => return true,
+    };
+    spec_for(path).is_some_and(|spec| x >= spec.min && x <= spec.max)
+}
+
+/// Whether `x` lies clearly below the upper bound of the parameter at
+/// `path` (by more than rounding).
+pub(crate) fn below_upper_bound(path: &str, x: f64) -> bool {
+    spec_for(path).is_some_and(|spec| x + x.abs().max(1.0) * 1e-9 < spec.max)
+}
+
+/// The rules across keys (those reading [`CROSS_FIELD_KEYS`]); each value's
+/// range is checked by [`check_ranges`].
+pub(super) fn check_rules(s: &Scenario, blame: &Blame<'_>) -> Result<()> {
     let run = &s.run;
     if run.end_year < run.start_year {
         return Err(blame.fail(
@@ -87,17 +168,8 @@ pub(super) fn validate(s: &Scenario, tree: &toml::Table, blame: &Blame<'_>) -> R
             ));
         }
     }
-    for (key, start) in &starts {
-        if *start > run.end_year {
-            return Err(blame.fail(
-                &[key, "run.end_year"],
-                format!(
-                    "regime starts must lie within the run, {}–{} ({key} = {start}, run.end_year = {})",
-                    run.start_year, run.end_year, run.end_year
-                ),
-            ));
-        }
-    }
+    // A regime starting after the run's end simply never starts
+    // (`Scenario::after_the_run` lists it, and the manifest records it).
 
     let p = &s.population;
     let pop_keys = [
@@ -173,18 +245,19 @@ pub(super) fn validate(s: &Scenario, tree: &toml::Table, blame: &Blame<'_>) -> R
         if !shock.enabled {
             continue;
         }
-        // A default shock outside the run simply does not happen; a year the
-        // scenario sets must lie within the run.
+        // A default shock outside the run simply does not happen, nor does
+        // any shock after the run's end (a pilot run may stop early); a
+        // year the scenario sets before the run's start is a mistake.
         let set = blame.origins.contains_key(&key("year"));
-        if set && (shock.year < run.start_year || shock.year > run.end_year) {
+        if set && shock.year < run.start_year {
             return Err(blame.fail(
-                &[&key("year"), "run.end_year", "run.start_year"],
+                &[&key("year"), "run.start_year"],
                 format!(
-                    "shocks must happen within the run, {}–{} ({} = {})",
-                    run.start_year,
-                    run.end_year,
+                    "a shock cannot happen before the run's start ({} = {}, run.start_year = {}); allowed: {} or later",
                     key("year"),
-                    shock.year
+                    shock.year,
+                    run.start_year,
+                    run.start_year
                 ),
             ));
         }
@@ -247,29 +320,18 @@ pub(super) fn validate(s: &Scenario, tree: &toml::Table, blame: &Blame<'_>) -> R
                 ),
             ));
         }
-        if firm.founded > run.end_year {
-            return Err(blame.fail(
-                &[&key("founded"), "run.end_year"],
-                format!(
-                    "declared firms must start within the run ({} = {}, run.end_year = {})",
-                    key("founded"),
-                    firm.founded,
-                    run.end_year
-                ),
-            ));
-        }
+        // A firm founded after the run's end never starts.
     }
-    for &year in &s.output.firm_snapshot_years {
-        if year < run.start_year || year > run.end_year {
-            return Err(blame.fail(
-                &[
-                    "output.firm_snapshot_years",
-                    "run.end_year",
-                    "run.start_year",
-                ],
+    // A snapshot year after the run's end is never reached (a pilot run may
+    // stop early); one before its start is a mistake.
+    for (i, &year) in s.output.firm_snapshot_years.iter().enumerate() {
+        if year < run.start_year {
+            return Err(blame.fail_element(
+                &["output.firm_snapshot_years", "run.start_year"],
+                i,
                 format!(
-                    "snapshot years must lie within the run, {}–{} (found {year})",
-                    run.start_year, run.end_year
+                    "{year} is before the run's start; allowed: {} or later (run.start_year = {})",
+                    run.start_year, run.start_year
                 ),
             ));
         }
@@ -353,7 +415,8 @@ fn region_message(name: &str, n: i64) -> String {
     format!("`{name}` is not a region; regions are named R01 (the largest) to R{n:02}")
 }
 
-fn check_ranges(table: &toml::Table, prefix: &str, blame: &Blame<'_>) -> Result<()> {
+/// Check every number of the merged tree against its documented range.
+pub(super) fn check_ranges(table: &toml::Table, prefix: &str, blame: &Blame<'_>) -> Result<()> {
     for (key, value) in table {
         let path = if prefix.is_empty() {
             key.clone()
@@ -362,11 +425,13 @@ fn check_ranges(table: &toml::Table, prefix: &str, blame: &Blame<'_>) -> Result<
         };
         match value {
             toml::Value::Table(t) => check_ranges(t, &path, blame)?,
-            toml::Value::Integer(_) | toml::Value::Float(_) => check_number(&path, value, blame)?,
+            toml::Value::Integer(_) | toml::Value::Float(_) => {
+                check_number(&path, None, value, blame)?
+            }
             toml::Value::Array(items) => {
-                for item in items {
+                for (i, item) in items.iter().enumerate() {
                     if matches!(item, toml::Value::Integer(_) | toml::Value::Float(_)) {
-                        check_number(&path, item, blame)?;
+                        check_number(&path, Some(i), item, blame)?;
                     }
                 }
             }
@@ -382,7 +447,12 @@ fn check_ranges(table: &toml::Table, prefix: &str, blame: &Blame<'_>) -> Result<
     Ok(())
 }
 
-fn check_number(path: &str, value: &toml::Value, blame: &Blame<'_>) -> Result<()> {
+fn check_number(
+    path: &str,
+    index: Option<usize>,
+    value: &toml::Value,
+    blame: &Blame<'_>,
+) -> Result<()> {
     let Some(spec) = spec_for(path) else {
         return Err(Error::Internal(format!(
             "parameter `{path}` has no documented range"
@@ -390,14 +460,18 @@ fn check_number(path: &str, value: &toml::Value, blame: &Blame<'_>) -> Result<()
     };
     let (x, shown) = match value {
         toml::Value::Integer(i) => (*i as f64, i.to_string()),
-        toml::Value::Float(f) => (*f, f.to_string()),
+        toml::Value::Float(f) => (*f, super::load::fmt_float(*f)),
         _ => return Ok(()),
     };
     // Written so that NaN fails.
     if !(x >= spec.min && x <= spec.max) {
+        let key = match index {
+            Some(i) => format!("{path}[{i}]"),
+            None => path.to_string(),
+        };
         return Err(Error::scenario(
             blame.origin(path),
-            path,
+            key,
             format!(
                 "{shown} is out of range; allowed: {} to {} ({})",
                 fmt_bound(spec.min),
@@ -411,6 +485,7 @@ fn check_number(path: &str, value: &toml::Value, blame: &Blame<'_>) -> Result<()
 
 #[cfg(test)]
 mod tests {
+    use super::spec_for;
     use crate::scenario::{parse_override, resolve_str};
 
     fn err(sets: &[&str]) -> String {
@@ -469,10 +544,93 @@ mod tests {
     }
 
     #[test]
-    fn regime_after_end_of_run_blames_the_end_year() {
-        let e = err(&["run.end_year=2000"]);
-        let want = "--set run.end_year=2000: run.end_year: regime starts must lie within the run, 1950–2000 (regimes.transition.start = 2010, run.end_year = 2000)";
-        assert!(e.starts_with(want), "{e}");
+    fn regimes_after_the_end_of_a_short_run_never_start() {
+        let o = [parse_override("run.end_year=1980").unwrap()];
+        let r = resolve_str("t.toml", "", &o).unwrap();
+        let late: Vec<(String, i64)> = r
+            .scenario
+            .after_the_run()
+            .into_iter()
+            .map(|a| (a.key, a.year))
+            .collect();
+        assert_eq!(
+            late,
+            [
+                ("regimes.clusters.start".to_string(), 1990),
+                ("regimes.transition.start".to_string(), 2010),
+                ("shocks.crisis_2008.year".to_string(), 2009),
+            ]
+        );
+        // Their order is still checked.
+        let e = err(&["run.end_year=1980", "regimes.clusters.start=2020"]);
+        assert!(
+            e.starts_with("--set regimes.clusters.start=2020: regimes.clusters.start: regimes must start in the order"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_rule_blames_the_first_of_its_keys_set_by_the_same_file() {
+        let e = resolve_str(
+            "t.toml",
+            "[run]\nend_year = 2012\n[output]\nfirm_snapshot_years = [1990, 1800]\n",
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "t.toml: output.firm_snapshot_years[1]: 1800 is before the run's start; allowed: 1950 or later (run.start_year = 1950)"
+        );
+    }
+
+    #[test]
+    fn parameters_outside_the_cross_field_list_are_free_within_their_range() {
+        // Every parameter that no rule across keys reads (see
+        // CROSS_FIELD_KEYS) can take either end of its range alone and the
+        // scenario stays valid: a sweep checks such factors by their own
+        // range only.
+        let defaults = crate::scenario::defaults_value().unwrap();
+        let mut leaves = Vec::new();
+        fn walk(v: &toml::Value, path: &str, out: &mut Vec<(String, toml::Value)>) {
+            match v {
+                toml::Value::Table(t) => {
+                    for (k, c) in t {
+                        let p = if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        };
+                        walk(c, &p, out);
+                    }
+                }
+                leaf => out.push((path.to_string(), leaf.clone())),
+            }
+        }
+        walk(&defaults, "", &mut leaves);
+        let mut probed = 0;
+        for (path, value) in leaves {
+            // Sweeps check factors that are not numbers point by point anyway.
+            let numeric = matches!(value, toml::Value::Integer(_) | toml::Value::Float(_));
+            if super::is_cross_field(&path) || !numeric {
+                continue;
+            }
+            let Some(spec) = spec_for(&path) else {
+                panic!("{path} has no spec");
+            };
+            for end in [spec.min, spec.max] {
+                let text = match value {
+                    toml::Value::Integer(_) => format!("{path}={}", end as i64),
+                    _ => format!("{path}={end:?}"),
+                };
+                let o = [parse_override(&text).unwrap()];
+                if let Err(e) = resolve_str("t.toml", "", &o) {
+                    panic!("{text}: {e}: a rule reads {path}; add it to CROSS_FIELD_KEYS");
+                }
+                probed += 1;
+            }
+        }
+        assert!(probed > 600, "{probed}");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //!   removed. The files therefore never depend on which worker ran what or
 //!   when, and memory stays bounded by the runs in flight.
 
+mod design;
 pub mod plan;
 
 use std::collections::BTreeSet;
@@ -169,7 +170,7 @@ pub fn manifest_text(plan: &Plan) -> Result<String> {
             "independent"
         },
         factors: plan.factors.iter().map(|f| f.path.as_str()).collect(),
-        points: plan.points.len() as u64,
+        points: plan.point_count(),
         replicates: plan.replicates,
         runs: plan.runs(),
         columns: &plan.columns,
@@ -182,21 +183,79 @@ pub fn manifest_text(plan: &Plan) -> Result<String> {
         .map_err(|e| Error::Internal(format!("manifest: {e}")))
 }
 
-fn csv_bytes(rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        w.write_record(&r)
-            .map_err(|e| Error::Internal(format!("csv: {e}")))?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::Internal(format!("csv: {e}")))
-}
-
 /// The text of `design.csv`: one row per run.
 pub fn design_csv(plan: &Plan) -> Result<Vec<u8>> {
-    let rows = std::iter::once(plan.id_header())
-        .chain((0..plan.runs()).map(|id| plan.id_fields(&plan.run(id))));
-    csv_bytes(rows)
+    let mut bytes = Vec::new();
+    write_design_csv(plan, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// Write `design.csv` row by row (a design of millions of runs is never
+/// held whole in memory).
+fn write_design_csv(plan: &Plan, to: impl Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(to);
+    let fail = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
+    let mut write = || -> std::result::Result<(), std::io::Error> {
+        w.write_record(plan.id_header()).map_err(fail)?;
+        for id in 0..plan.runs() {
+            w.write_record(plan.id_fields(&plan.run(id)))
+                .map_err(fail)?;
+        }
+        w.flush()
+    };
+    write().map_err(|e| Error::Internal(format!("design.csv: {e}")))
+}
+
+/// Whether `path` is a regular file holding the plan's `design.csv`
+/// (compared as it is generated, in chunks).
+fn holds_design(plan: &Plan, path: &Path) -> bool {
+    /// A sink that compares what is written with a file.
+    struct Compare<R: std::io::Read> {
+        file: R,
+        same: bool,
+    }
+    impl<R: std::io::Read> Write for Compare<R> {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let mut found = vec![0; bytes.len()];
+            if self.same && (self.file.read_exact(&mut found).is_err() || found != bytes) {
+                self.same = false;
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let Ok(file) = crate::input::open_regular(path) else {
+        return false;
+    };
+    let mut c = Compare {
+        file: std::io::BufReader::new(file),
+        same: true,
+    };
+    if write_design_csv(plan, &mut c).is_err() || !c.same {
+        return false;
+    }
+    // Nothing may follow.
+    let mut rest = [0u8; 1];
+    matches!(std::io::Read::read(&mut c.file, &mut rest), Ok(0))
+}
+
+/// Write the plan's `design.csv` whole or not at all (a temporary file,
+/// synced, renamed).
+fn write_design_file(plan: &Plan, path: &Path) -> Result<()> {
+    let tmp = tmp_path(path);
+    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut w = BufWriter::new(file);
+    write_design_csv(plan, &mut w)?;
+    let file = w
+        .into_inner()
+        .map_err(|e| Error::io(&tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
 fn shard_text(shard: &Shard, runs: u64) -> Result<String> {
@@ -234,16 +293,15 @@ fn tmp_path(path: &Path) -> PathBuf {
 
 /// Write `design.csv` alone (the dry run).
 pub fn write_design(plan: &Plan, out: &Path, force: bool) -> Result<PathBuf> {
-    let design = design_csv(plan)?;
     let path = out.join(DESIGN);
-    if out.exists() && !is_fresh(out, &design)? {
+    if out.exists() && !is_fresh(out, plan)? {
         if !force {
             check_replaceable(out, false)?;
         }
         replace_folder(out)?;
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    write_atomic(&path, &design)?;
+    write_design_file(plan, &path)?;
     Ok(path)
 }
 
@@ -257,10 +315,10 @@ fn folder_names(out: &Path) -> Result<Vec<String>> {
 }
 
 /// An empty folder, or one holding only this plan's `design.csv` (a dry run).
-fn is_fresh(out: &Path, design: &[u8]) -> Result<bool> {
+fn is_fresh(out: &Path, plan: &Plan) -> Result<bool> {
     Ok(match folder_names(out)?.as_slice() {
         [] => true,
-        [n] if n == DESIGN => std::fs::read(out.join(DESIGN)).ok().as_deref() == Some(design),
+        [n] if n == DESIGN => holds_design(plan, &out.join(DESIGN)),
         _ => false,
     })
 }
@@ -277,6 +335,15 @@ fn replace_folder(out: &Path) -> Result<()> {
 
 fn part_path(parts: &Path, run_id: u64) -> PathBuf {
     parts.join(format!("{run_id:010}.csv"))
+}
+
+/// A regular file of a sweep folder opened for reading (a FIFO or device
+/// put in its place is refused, never waited on).
+fn open_input(path: &Path) -> Result<File> {
+    crate::input::open_regular(path).map_err(|message| Error::Output {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 fn io_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
@@ -398,7 +465,14 @@ pub fn run_sweep(
     }
     let out = &opts.out;
     let manifest = manifest_text(plan)?;
-    let design = design_csv(plan)?;
+    if manifest.len() as u64 > crate::input::MAX_INPUT_BYTES {
+        // `--resume` and `merge` read it back under the input cap.
+        return Err(Error::scenario(
+            plan.file.display().to_string(),
+            "vary",
+            "the plan is too large to record in manifest.json (over 1 MiB); list fewer values",
+        ));
+    }
     let shard = opts
         .shard
         .map(|s| shard_text(&s, plan.runs()))
@@ -408,7 +482,7 @@ pub fn run_sweep(
         _ => Path::new("."),
     };
     let stale_removed = crate::output::remove_stale_partials(parent)?;
-    prepare_folder(out, opts, &manifest, &design, shard.as_deref())?;
+    prepare_folder(out, opts, &manifest, plan, shard.as_deref())?;
     let ids: Vec<u64> = (0..plan.runs())
         .filter(|id| opts.shard.is_none_or(|s| s.contains(*id)))
         .collect();
@@ -516,7 +590,7 @@ fn prepare_folder(
     out: &Path,
     opts: &SweepOptions,
     manifest: &str,
-    design: &[u8],
+    plan: &Plan,
     shard: Option<&str>,
 ) -> Result<()> {
     let refuse = |message: String| Error::Output {
@@ -524,16 +598,18 @@ fn prepare_folder(
         message,
     };
     if out.exists() {
-        let fresh = out.is_dir() && is_fresh(out, design)?;
+        let fresh = out.is_dir() && is_fresh(out, plan)?;
         if opts.resume && !fresh {
-            let found = std::fs::read_to_string(out.join(MANIFEST)).ok();
-            if found.as_deref() != Some(manifest) {
+            if !crate::input::holds(&out.join(MANIFEST), manifest.as_bytes()) {
                 return Err(refuse(
                     "is not a sweep of this plan (its manifest.json differs: another plan, base scenario or program version); use another --out, or --force to start over".into(),
                 ));
             }
-            let found = std::fs::read_to_string(out.join(SHARD)).ok();
-            if found.as_deref() != shard {
+            let same_shard = match shard {
+                Some(text) => crate::input::holds(&out.join(SHARD), text.as_bytes()),
+                None => !out.join(SHARD).exists(),
+            };
+            if !same_shard {
                 return Err(refuse(
                     "holds another shard of this plan (shard.json differs); use the --shard it was started with, or another --out".into(),
                 ));
@@ -551,7 +627,7 @@ fn prepare_folder(
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     write_atomic(&out.join(MANIFEST), manifest.as_bytes())?;
-    write_atomic(&out.join(DESIGN), design)?;
+    write_design_file(plan, &out.join(DESIGN))?;
     if let Some(text) = shard {
         write_atomic(&out.join(SHARD), text.as_bytes())?;
     }
@@ -578,7 +654,7 @@ fn done_runs(parts: &Path) -> Result<BTreeSet<u64>> {
 }
 
 fn count_failed(runs: &Path) -> Result<u64> {
-    let mut r = csv::Reader::from_path(runs).map_err(io_err(runs))?;
+    let mut r = csv::Reader::from_reader(open_input(runs)?);
     let mut n = 0;
     for rec in r.byte_records() {
         let rec = rec.map_err(io_err(runs))?;
@@ -666,8 +742,7 @@ fn assemble(plan: &Plan, out: &Path, ids: &[u64]) -> Result<u64> {
         let mut r = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_path(&path)
-            .map_err(io_err(&path))?;
+            .from_reader(open_input(&path)?);
         for rec in r.byte_records() {
             let rec = rec.map_err(io_err(&path))?;
             let slot = match rec.get(0) {
@@ -726,11 +801,17 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
     let Some(first) = shard_dirs.first() else {
         return Err(bad(out, "no shard folders to merge".into()));
     };
+    // manifest.json and shard.json are read whole (at most 1 MiB each);
+    // design.csv, as large as the design, is compared in chunks.
     let read = |dir: &Path, name: &str| -> Result<Vec<u8>> {
-        std::fs::read(dir.join(name)).map_err(|e| Error::io(dir.join(name), e))
+        let path = dir.join(name);
+        crate::input::read_text(&path)
+            .map(String::into_bytes)
+            .map_err(|message| Error::Output { path, message })
     };
     let manifest = read(first, MANIFEST)?;
-    let design = read(first, DESIGN)?;
+    let design = first.join(DESIGN);
+    open_input(&design)?;
     let meta: serde_json::Value = serde_json::from_slice(&manifest)
         .map_err(|e| bad(first, format!("manifest.json is not readable: {e}")))?;
     if meta.get("kind").and_then(|k| k.as_str()) != Some("sweep") {
@@ -758,7 +839,13 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
                 ),
             ));
         }
-        if read(dir, DESIGN)? != design {
+        let same = crate::input::same_bytes(&dir.join(DESIGN), &design).map_err(|message| {
+            Error::Output {
+                path: dir.join(DESIGN),
+                message,
+            }
+        })?;
+        if !same {
             return Err(bad(
                 dir,
                 format!("has another design.csv than {}", first.display()),
@@ -806,8 +893,7 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
             let mut r = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .flexible(true)
-                .from_path(&path)
-                .map_err(io_err(&path))?;
+                .from_reader(open_input(&path)?);
             let mut head = csv::ByteRecord::new();
             r.read_byte_record(&mut head).map_err(io_err(&path))?;
             let mut next = csv::ByteRecord::new();
@@ -833,7 +919,7 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
     let target = folder.path().to_path_buf();
     std::fs::write(folder.file(MANIFEST), &manifest)
         .map_err(|e| Error::io(folder.file(MANIFEST), e))?;
-    std::fs::write(folder.file(DESIGN), &design).map_err(|e| Error::io(folder.file(DESIGN), e))?;
+    std::fs::copy(&design, folder.file(DESIGN)).map_err(|e| Error::io(folder.file(DESIGN), e))?;
     let mut files = Vec::new();
     for (name, head) in [TIMESERIES, SUMMARY, RUNS].iter().zip(&shards[0].heads) {
         files.push(Assembled::create(&target, name, head)?);

@@ -26,14 +26,16 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use rand::RngExt;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::design::{self, Design};
 use crate::error::{Error, Result};
 use crate::metrics::StepRow;
 use crate::rng;
-use crate::scenario::{Override, ResolvedScenario, ScenarioChain, invalid_toml, kind, suggest};
+use crate::scenario::{
+    Override, PLAN_MARKERS, ResolvedScenario, ScenarioChain, found, invalid_toml, kind, suggest,
+};
 
 /// Largest number of runs a plan may ask for.
 pub const MAX_RUNS: u64 = 10_000_000;
@@ -181,8 +183,8 @@ pub struct Plan {
     pub common_seeds: bool,
     pub fixed: Vec<Override>,
     pub factors: Vec<Factor>,
-    /// Design points: one value per factor.
-    pub points: Vec<Vec<toml::Value>>,
+    /// The design points, computed on demand ([`Plan::point`]).
+    points: Design,
     /// Time-series columns kept (always starting with `step` and `year`).
     pub columns: Vec<String>,
     /// Position of each kept column in a single run's row.
@@ -270,7 +272,7 @@ impl Ctx<'_> {
     fn integer(&self, node: &Node, key: &str, min: i64, max: i64) -> Result<i64> {
         let v = self.leaf(node, key, "an integer")?;
         let toml::Value::Integer(i) = v else {
-            return Err(self.err(key, format!("expected an integer, found {}", kind(v))));
+            return Err(self.err(key, format!("expected an integer, found {}", found(v))));
         };
         if *i < min || *i > max {
             return Err(self.err(key, format!("{i} is out of range; allowed: {min} to {max}")));
@@ -281,7 +283,7 @@ impl Ctx<'_> {
     fn string<'n>(&self, node: &'n Node, key: &str, allowed: &[&str]) -> Result<&'n str> {
         let v = self.leaf(node, key, "a string")?;
         let toml::Value::String(s) = v else {
-            return Err(self.err(key, format!("expected a string, found {}", kind(v))));
+            return Err(self.err(key, format!("expected a string, found {}", found(v))));
         };
         if !allowed.is_empty() && !allowed.contains(&s.as_str()) {
             return Err(self.err(
@@ -323,25 +325,42 @@ fn lookup<'v>(tree: &'v toml::Value, path: &str) -> Option<&'v toml::Value> {
 }
 
 impl Plan {
-    /// Read, check and expand a plan file. Every design point is resolved
-    /// and validated as a scenario; the first problem is returned.
+    /// Read, check and expand a plan file. Every design point is checked as
+    /// a scenario; the first problem is returned.
     pub fn load(path: &Path) -> Result<Self> {
+        Self::load_with_progress(path, &|_, _| {})
+    }
+
+    /// [`Plan::load`], calling `progress(checked, points)` from worker
+    /// threads while design points are checked one by one (plans whose
+    /// factors enter rules across keys; see [`Plan::check_points`]).
+    pub fn load_with_progress(path: &Path, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Self> {
         let origin = path.display().to_string();
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if !(name.starts_with("sweep_") && name.ends_with(".toml")) {
-            return Err(Error::ScenarioFile {
-                origin,
-                message: "plan files are named sweep_*.toml".into(),
-            });
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::ScenarioFile {
+        let text = crate::input::read_text(path).map_err(|message| Error::ScenarioFile {
             origin: origin.clone(),
-            message: format!("cannot read plan: {e}"),
+            message,
         })?;
         let raw = Node::parse(&origin, &text)?;
+        // A plan is known by its content, whatever its name: it has `base`
+        // and `design`; a file of scenario sections is a scenario.
+        let scenario_keys = crate::scenario::defaults_value()?;
+        let is_scenario = !raw.is_empty()
+            && !PLAN_MARKERS.iter().any(|k| raw.contains_key(*k))
+            && raw
+                .keys()
+                .all(|k| k == "extends" || scenario_keys.get(k).is_some());
+        if is_scenario {
+            return Err(Error::ScenarioFile {
+                origin: origin.clone(),
+                message: format!(
+                    "is a scenario, not a sweep plan (a plan has `base`, `seed` and `design`); run it with `proxima run {origin}`"
+                ),
+            });
+        }
         let ctx = Ctx { origin: &origin };
         ctx.check_keys(&raw, "", PLAN_KEYS)?;
         let required = |key: &str| {
@@ -461,7 +480,7 @@ impl Plan {
                 let Some(items) = list.as_array() else {
                     return Err(ctx.err(
                         "output.columns",
-                        format!("expected a list of column names, found {}", kind(list)),
+                        format!("expected a list of column names, found {}", found(list)),
                     ));
                 };
                 if items.is_empty() {
@@ -474,7 +493,7 @@ impl Plan {
                     let Some(c) = item.as_str() else {
                         return Err(ctx.err(
                             "output.columns",
-                            format!("expected column names in quotes, found {}", kind(item)),
+                            format!("expected column names in quotes, found {}", found(item)),
                         ));
                     };
                     if !names.contains(&c) {
@@ -513,7 +532,7 @@ impl Plan {
             common_seeds,
             fixed,
             factors,
-            points: Vec::new(),
+            points: Design::new(design, &[], 0, seed),
             column_index: columns
                 .iter()
                 .filter_map(|c| all.iter().position(|a| a == c))
@@ -539,8 +558,20 @@ impl Plan {
                 ));
             }
         }
-        plan.points = plan.generate();
-        plan.check_points(&ctx)?;
+        let kept = design::kept_bytes(plan.design, &plan.factors, n_points);
+        if kept > design::MAX_DESIGN_BYTES {
+            return Err(ctx.err(
+                "samples",
+                format!(
+                    "{n_points} points of {} factors would keep {} of draws; allowed: at most {} (use fewer samples or factors)",
+                    plan.factors.len(),
+                    crate::memory::human(kept),
+                    crate::memory::human(design::MAX_DESIGN_BYTES)
+                ),
+            ));
+        }
+        plan.points = Design::new(plan.design, &plan.factors, n_points, plan.seed);
+        plan.check_points(&ctx, progress)?;
         Ok(plan)
     }
 
@@ -565,113 +596,212 @@ impl Plan {
         .filter(|n| *n <= MAX_RUNS)
     }
 
-    /// The design points, in a fixed documented order.
-    fn generate(&self) -> Vec<Vec<toml::Value>> {
-        match self.design {
-            DesignKind::Grid => {
-                // Nested loops in file order: the last factor varies fastest.
-                let mut points: Vec<Vec<toml::Value>> = vec![Vec::new()];
-                for f in &self.factors {
-                    let Domain::Values(values) = &f.domain else {
-                        continue;
-                    };
-                    points = points
-                        .into_iter()
-                        .flat_map(|p| {
-                            values.iter().map(move |v| {
-                                let mut q = p.clone();
-                                q.push(v.clone());
-                                q
-                            })
-                        })
-                        .collect();
-                }
-                points
-            }
-            DesignKind::Oat => {
-                let base: Vec<toml::Value> = self.factors.iter().map(|f| f.base.clone()).collect();
-                let mut points = vec![base.clone()];
-                for (i, f) in self.factors.iter().enumerate() {
-                    if let Domain::Values(values) = &f.domain {
-                        for v in values {
-                            let mut p = base.clone();
-                            p[i] = v.clone();
-                            points.push(p);
-                        }
-                    }
-                }
-                points
-            }
-            DesignKind::Random | DesignKind::Lhs => {
-                let n = self.samples.unwrap_or(0) as usize;
-                let lhs = self.design == DesignKind::Lhs;
-                let columns: Vec<Vec<toml::Value>> = self
-                    .factors
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| sample_factor(f, n, lhs, self.seed, i as u64))
-                    .collect();
-                (0..n)
-                    .map(|j| columns.iter().map(|c| c[j].clone()).collect())
-                    .collect()
-            }
-        }
+    /// Number of design points.
+    pub fn point_count(&self) -> u64 {
+        self.points.points()
+    }
+
+    /// The values of the factors at design point `point`.
+    pub fn point(&self, point: u64) -> Vec<toml::Value> {
+        self.points.point(&self.factors, point)
     }
 
     /// The overrides of design point `point` (without the seed).
     pub fn point_overrides(&self, point: u64) -> Vec<Override> {
         let mut out = self.fixed.clone();
-        if let Some(values) = self.points.get(point as usize) {
-            for (f, v) in self.factors.iter().zip(values) {
-                out.push(Override {
-                    path: f.path.clone(),
-                    value: v.clone(),
-                    text: format!(
-                        "{}={} ({} design point {point})",
-                        f.path,
-                        value_text(v),
-                        self.file_name
-                    ),
-                });
+        if point < self.point_count() {
+            for (f, v) in self.factors.iter().zip(self.point(point)) {
+                out.push(self.factor_override(f, v, point));
             }
         }
         out
     }
 
-    /// Resolve every point (in parallel) and report the first, in design
-    /// order, that is not a valid scenario.
-    fn check_points(&self, ctx: &Ctx<'_>) -> Result<()> {
-        let results: Vec<Result<()>> = (0..self.points.len() as u64)
-            .into_par_iter()
-            .map(|p| self.base.resolve(&self.point_overrides(p)).map(|_| ()))
+    fn factor_override(&self, f: &Factor, v: toml::Value, point: u64) -> Override {
+        Override {
+            path: f.path.clone(),
+            text: format!(
+                "{}={} ({} design point {point})",
+                f.path,
+                value_text(&v),
+                self.file_name
+            ),
+            value: v,
+        }
+    }
+
+    /// Check that every design point is a valid scenario and report the
+    /// first, in design order, that is not.
+    ///
+    /// Resolving a scenario per point took about a millisecond, an hour for
+    /// ten million points, so only what can differ between points is
+    /// checked. The base with `[fixed]` is valid. A factor that no rule
+    /// across keys reads (see `scenario::is_cross_field`) only has to be of
+    /// the right type and in its range: each listed value is checked once,
+    /// a range by its ends. The factors that such rules read are checked
+    /// together, once per distinct combination of their values, with the
+    /// others left at the base; then each point is checked by a look-up.
+    /// `progress(checked, points)` is called as points are checked when
+    /// they must be visited one by one.
+    fn check_points(&self, ctx: &Ctx<'_>, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<()> {
+        let n = self.point_count();
+        let leaf_ok = |f: &Factor, v: &toml::Value| crate::scenario::leaf_ok(&f.path, &f.base, v);
+        // What each factor needs checked point by point.
+        enum Check {
+            Nothing,
+            Listed(Vec<bool>),
+            EachValue,
+            Together,
+        }
+        let checks: Vec<Check> = self
+            .factors
+            .iter()
+            .map(|f| {
+                let numeric = matches!(f.base, toml::Value::Integer(_) | toml::Value::Float(_));
+                if !numeric || crate::scenario::is_cross_field(&f.path) {
+                    return Check::Together;
+                }
+                match &f.domain {
+                    Domain::Values(values) => {
+                        let ok: Vec<bool> = values.iter().map(|v| leaf_ok(f, v)).collect();
+                        if ok.iter().all(|&b| b) {
+                            Check::Nothing
+                        } else {
+                            Check::Listed(ok)
+                        }
+                    }
+                    Domain::Range { min, max, integer } => {
+                        let end = |x: f64| {
+                            if *integer {
+                                toml::Value::Integer(x as i64)
+                            } else {
+                                toml::Value::Float(x)
+                            }
+                        };
+                        // A real range's draws may round up to its max: its
+                        // values are checked one by one if max sits at the
+                        // parameter's upper bound.
+                        let inside = *integer || crate::scenario::below_upper_bound(&f.path, *max);
+                        if leaf_ok(f, &end(*min)) && leaf_ok(f, &end(*max)) && inside {
+                            Check::Nothing
+                        } else {
+                            Check::EachValue
+                        }
+                    }
+                }
+            })
             .collect();
-        for (p, r) in results.into_iter().enumerate() {
-            if let Err(e) = r {
-                let detail = match e {
-                    Error::Scenario { key, message, .. } => format!("{key}: {message}"),
-                    other => other.to_string(),
+        let together: Vec<usize> = (0..checks.len())
+            .filter(|&i| matches!(checks[i], Check::Together))
+            .collect();
+        let visit = checks.iter().any(|c| !matches!(c, Check::Nothing));
+        // Verdicts of the combinations of the factors checked together
+        // (bounded: beyond it, combinations are resolved every time).
+        const MEMO: usize = 100_000;
+        let memo: std::sync::Mutex<std::collections::HashMap<String, bool>> =
+            std::sync::Mutex::new(std::collections::HashMap::new());
+        let checked = std::sync::atomic::AtomicU64::new(0);
+        let point_ok = |p: u64| -> bool {
+            let done = checked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if done.is_multiple_of(4096) || done == n {
+                progress(done, n);
+            }
+            for (i, c) in checks.iter().enumerate() {
+                let ok = match c {
+                    Check::Nothing | Check::Together => true,
+                    Check::Listed(ok) => {
+                        let (_, index) = self.points.value(&self.factors, p, i);
+                        index.is_none_or(|k| ok[k])
+                    }
+                    Check::EachValue => {
+                        leaf_ok(&self.factors[i], &self.points.value(&self.factors, p, i).0)
+                    }
                 };
-                let values: Vec<String> = self
-                    .factors
+                if !ok {
+                    return false;
+                }
+            }
+            if together.is_empty() {
+                return true;
+            }
+            let values: Vec<toml::Value> = together
+                .iter()
+                .map(|&i| self.points.value(&self.factors, p, i).0)
+                .collect();
+            // Each value's own type and range, then the rules across keys.
+            if !together
+                .iter()
+                .zip(&values)
+                .all(|(&i, v)| leaf_ok(&self.factors[i], v))
+            {
+                return false;
+            }
+            let key = values
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join("\u{1f}");
+            if let Some(&ok) = memo.lock().ok().as_ref().and_then(|m| m.get(&key)) {
+                return ok;
+            }
+            let mut o = self.fixed.clone();
+            o.extend(
+                together
                     .iter()
-                    .zip(&self.points[p])
-                    .map(|(f, v)| format!("{}={}", f.path, value_text(v)))
-                    .collect();
-                return Err(ctx.err(
-                    "vary",
-                    format!(
-                        "design point {p} ({}) is not a valid scenario: {detail}",
-                        values.join(", ")
-                    ),
-                ));
+                    .zip(values)
+                    .map(|(&i, v)| self.factor_override(&self.factors[i], v, p)),
+            );
+            let ok = self.base.rules_hold(&o);
+            if let Ok(mut m) = memo.lock()
+                && m.len() < MEMO
+            {
+                m.insert(key, ok);
+            }
+            ok
+        };
+        let mut from = 0;
+        loop {
+            let suspect = if visit {
+                (from..n).into_par_iter().find_first(|&p| !point_ok(p))
+            } else if from == 0 && n > 0 {
+                // Nothing varies point by point: the first stands for all.
+                Some(0)
+            } else {
+                None
+            };
+            let Some(p) = suspect else {
+                return Ok(());
+            };
+            // The exact message, from the whole scenario of the point.
+            match self.base.resolve(&self.point_overrides(p)) {
+                Ok(_) if visit => from = p + 1,
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    let detail = match e {
+                        Error::Scenario { key, message, .. } => format!("{key}: {message}"),
+                        other => other.to_string(),
+                    };
+                    let values: Vec<String> = self
+                        .factors
+                        .iter()
+                        .zip(self.point(p))
+                        .map(|(f, v)| format!("{}={}", f.path, value_text(&v)))
+                        .collect();
+                    return Err(ctx.err(
+                        "vary",
+                        format!(
+                            "design point {p} ({}) is not a valid scenario: {detail}",
+                            values.join(", ")
+                        ),
+                    ));
+                }
             }
         }
-        Ok(())
     }
 
     /// Number of runs.
     pub fn runs(&self) -> u64 {
-        self.points.len() as u64 * self.replicates
+        self.point_count() * self.replicates
     }
 
     /// The run with this id.
@@ -708,8 +838,8 @@ impl Plan {
             spec.replicate.to_string(),
             spec.seed.to_string(),
         ];
-        if let Some(values) = self.points.get(spec.point as usize) {
-            f.extend(values.iter().map(value_text));
+        if spec.point < self.point_count() {
+            f.extend(self.point(spec.point).iter().map(value_text));
         }
         f
     }
@@ -727,7 +857,7 @@ fn number(ctx: &Ctx<'_>, v: &toml::Value, key: &str) -> Result<f64> {
         toml::Value::Integer(i) => *i as f64,
         toml::Value::Float(f) => *f,
         other => {
-            return Err(ctx.err(key, format!("expected a number, found {}", kind(other))));
+            return Err(ctx.err(key, format!("expected a number, found {}", found(other))));
         }
     };
     if !x.is_finite() {
@@ -826,7 +956,7 @@ fn factor(
                     } else {
                         ""
                     },
-                    kind(v)
+                    found(v)
                 ),
             ));
         }
@@ -888,44 +1018,6 @@ fn factor(
     })
 }
 
-/// Sample `n` values of a factor for a random or lhs design. Factor `index`
-/// draws from its own stream, so adding a factor never changes the others.
-fn sample_factor(f: &Factor, n: usize, lhs: bool, seed: u64, index: u64) -> Vec<toml::Value> {
-    let mut r = rng::keyed_stream(seed, rng::DOMAIN_DESIGN, index);
-    match &f.domain {
-        Domain::Values(values) => (0..n)
-            .map(|_| values[r.random_range(0..values.len())].clone())
-            .collect(),
-        Domain::Range { min, max, integer } => {
-            // Strata: a random permutation for lhs, none for random.
-            let strata: Option<Vec<usize>> = lhs.then(|| {
-                let mut p: Vec<usize> = (0..n).collect();
-                for i in (1..n).rev() {
-                    let j = r.random_range(0..=i);
-                    p.swap(i, j);
-                }
-                p
-            });
-            (0..n)
-                .map(|j| {
-                    let u: f64 = r.random();
-                    let x = match &strata {
-                        Some(p) => (p[j] as f64 + u) / n as f64,
-                        None => u,
-                    };
-                    if *integer {
-                        let width = max - min + 1.0;
-                        let v = (min + (x * width).floor()).min(*max);
-                        toml::Value::Integer(v as i64)
-                    } else {
-                        toml::Value::Float(min + x * (max - min))
-                    }
-                })
-                .collect()
-        }
-    }
-}
-
 fn year_selection(ctx: &Ctx<'_>, node: &Node, base: &ResolvedScenario) -> Result<BTreeSet<i64>> {
     let run = &base.scenario.run;
     let (start, end) = (run.start_year, run.end_year);
@@ -951,7 +1043,7 @@ fn year_selection(ctx: &Ctx<'_>, node: &Node, base: &ResolvedScenario) -> Result
                     toml::Value::Integer(y) => check(*y, key),
                     other => Err(ctx.err(
                         key,
-                        format!("expected years (integers), found {}", kind(other)),
+                        format!("expected years (integers), found {}", found(other)),
                     )),
                 })
                 .collect()
@@ -973,7 +1065,7 @@ fn year_selection(ctx: &Ctx<'_>, node: &Node, base: &ResolvedScenario) -> Result
             key,
             format!(
                 "expected a list of years or {{ from, to, every }}, found {}",
-                kind(v)
+                found(v)
             ),
         )),
     }
@@ -991,8 +1083,12 @@ mod tests {
         Plan::load(&path).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    fn points(p: &Plan) -> Vec<Vec<toml::Value>> {
+        (0..p.point_count()).map(|i| p.point(i)).collect()
+    }
+
     fn floats(p: &Plan, factor: usize) -> Vec<f64> {
-        p.points
+        points(p)
             .iter()
             .map(|x| {
                 x[factor]
@@ -1010,7 +1106,7 @@ mod tests {
              \"cooperation.tie_decay\" = { min = 0.1, max = 0.6 }\n\
              \"population.firms\" = { min = 100, max = 124 }\n",
         );
-        assert_eq!(p.points.len(), 25);
+        assert_eq!(p.point_count(), 25);
         let mut strata: Vec<usize> = floats(&p, 0)
             .iter()
             .map(|x| ((x - 0.1) / 0.5 * 25.0).floor() as usize)
@@ -1018,8 +1114,7 @@ mod tests {
         strata.sort();
         assert_eq!(strata, (0..25).collect::<Vec<_>>());
         // 25 integers over 25 values: a permutation.
-        let mut ints: Vec<i64> = p
-            .points
+        let mut ints: Vec<i64> = points(&p)
             .iter()
             .map(|x| x[1].as_integer().unwrap())
             .collect();
@@ -1036,7 +1131,7 @@ mod tests {
         let b = plan(&format!(
             "{two}\"population.firms\" = {{ min = 100, max = 200 }}\n"
         ));
-        for (x, y) in a.points.iter().zip(&b.points) {
+        for (x, y) in points(&a).iter().zip(&points(&b)) {
             assert_eq!(x[..], y[..2]);
             let f = y[2].as_integer().unwrap();
             assert!((100..=200).contains(&f));
@@ -1045,7 +1140,7 @@ mod tests {
         assert!(floats(&a, 1).iter().all(|x| [0.1, 0.2, 0.3].contains(x)));
         // Another master seed, other samples.
         let c = plan(&two.replace("seed = 3", "seed = 4"));
-        assert_ne!(a.points, c.points);
+        assert_ne!(points(&a), points(&c));
     }
 
     #[test]
@@ -1055,17 +1150,18 @@ mod tests {
              \"cooperation.tie_decay\" = [0.05, 0.5]\n\
              \"regimes.clusters.cluster_policy\" = [0.0, 0.3, 0.6]\n",
         );
-        assert_eq!(p.points.len(), 6);
-        let base = &p.points[0];
+        assert_eq!(p.point_count(), 6);
+        let points = points(&p);
+        let base = &points[0];
         assert_eq!(
             base[0],
             toml::Value::Float(p.resolved_base.scenario.cooperation.tie_decay)
         );
-        for point in &p.points[1..] {
+        for point in &points[1..] {
             let changed = point.iter().zip(base).filter(|(a, b)| a != b).count();
             assert_eq!(changed, 1, "{point:?}");
         }
-        assert_eq!(p.points[3][1], toml::Value::Float(0.0));
+        assert_eq!(points[3][1], toml::Value::Float(0.0));
     }
 
     #[test]
@@ -1087,7 +1183,7 @@ mod tests {
         }
         // A replicates-only plan: a grid without factors is one point.
         let one = plan("seed = 9\nreplicates = 4\ndesign = \"grid\"\n");
-        assert_eq!((one.points.len(), one.runs()), (1, 4));
+        assert_eq!((one.point_count(), one.runs()), (1, 4));
         assert_eq!(one.id_header(), ["run_id", "replicate", "seed"]);
     }
 }

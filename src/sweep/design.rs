@@ -1,0 +1,324 @@
+//! The design points of a plan, computed on demand from their index.
+//!
+//! A plan may ask for millions of points; holding each as a list of TOML
+//! values took a gigabyte at ten million. Grid and one-at-a-time points
+//! follow from their index alone; a random draw over a range is the draw at
+//! a known position of its factor's stream (one 64-bit word per draw), so
+//! it is recomputed by seeking there. What depends on all earlier draws is
+//! kept, compactly: the index of each random choice from a list, and each
+//! latin-hypercube stratum (4 bytes per point and factor). The values are
+//! those the points had when they were generated all at once, so sweep
+//! outputs do not change.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::plan::{DesignKind, Domain, Factor};
+use crate::rng;
+
+/// Largest memory the kept draws of a design may take (lhs ranges and
+/// random choices from lists: 4 bytes per point and factor).
+pub const MAX_DESIGN_BYTES: u64 = 256 << 20;
+
+/// Bytes a design of `points` points keeps for these factors.
+pub fn kept_bytes(kind: DesignKind, factors: &[Factor], points: u64) -> u64 {
+    let kept = factors
+        .iter()
+        .filter(|f| {
+            matches!(
+                (kind, &f.domain),
+                (DesignKind::Lhs, _) | (DesignKind::Random, Domain::Values(_))
+            )
+        })
+        .count() as u64;
+    kept.saturating_mul(points).saturating_mul(4)
+}
+
+/// How one factor's values are found for a sampled (random or lhs) design.
+#[derive(Debug, Clone)]
+enum Column {
+    /// Random choices from a list: the index of each point's value.
+    Choices(Vec<u32>),
+    /// Random draws over a range: draw `j` is at word `start + 2j` of `rng`.
+    Uniform { rng: ChaCha8Rng, start: u128 },
+    /// Latin hypercube: the stratum of each point, then draw `j` at word
+    /// `start + 2j` of `rng` places the point within its stratum.
+    Strata {
+        strata: Vec<u32>,
+        rng: ChaCha8Rng,
+        start: u128,
+    },
+}
+
+/// The points of a design.
+#[derive(Debug, Clone)]
+pub struct Design {
+    kind: DesignKind,
+    points: u64,
+    /// Grid: number of values of each factor. Oat: first point of each
+    /// factor's values (point 0 is the base).
+    sizes: Vec<u64>,
+    /// Random and lhs: one column per factor.
+    columns: Vec<Column>,
+}
+
+impl Design {
+    /// The design of `points` points (counted and bounded by the caller).
+    pub fn new(kind: DesignKind, factors: &[Factor], points: u64, seed: u64) -> Self {
+        let values = |f: &Factor| match &f.domain {
+            Domain::Values(v) => v.len() as u64,
+            Domain::Range { .. } => 0,
+        };
+        let mut sizes = Vec::new();
+        let mut columns = Vec::new();
+        match kind {
+            DesignKind::Grid => sizes = factors.iter().map(values).collect(),
+            DesignKind::Oat => {
+                let mut first = 1;
+                for f in factors {
+                    sizes.push(first);
+                    first += values(f);
+                }
+            }
+            DesignKind::Random | DesignKind::Lhs => {
+                columns = factors
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| column(f, points, kind == DesignKind::Lhs, seed, i as u64))
+                    .collect();
+            }
+        }
+        Self {
+            kind,
+            points,
+            sizes,
+            columns,
+        }
+    }
+
+    /// Number of points.
+    pub fn points(&self) -> u64 {
+        self.points
+    }
+
+    /// The value of factor `i` at point `point`; for a list, also the
+    /// index of the value in it.
+    pub fn value(&self, factors: &[Factor], point: u64, i: usize) -> (toml::Value, Option<usize>) {
+        let f = &factors[i];
+        match self.kind {
+            DesignKind::Grid => {
+                // Nested loops in file order: the last factor varies fastest.
+                let below: u64 = self.sizes[i + 1..].iter().product();
+                let index = ((point / below.max(1)) % self.sizes[i].max(1)) as usize;
+                listed(f, index)
+            }
+            DesignKind::Oat => {
+                // Point 0 is the base; then each factor's values in turn,
+                // the others at their base values.
+                let first = self.sizes[i];
+                let n = match &f.domain {
+                    Domain::Values(v) => v.len() as u64,
+                    Domain::Range { .. } => 0,
+                };
+                if point >= first && point < first + n {
+                    listed(f, (point - first) as usize)
+                } else {
+                    (f.base.clone(), None)
+                }
+            }
+            DesignKind::Random | DesignKind::Lhs => match (&self.columns[i], &f.domain) {
+                (Column::Choices(indices), _) => listed(f, indices[point as usize] as usize),
+                (Column::Uniform { rng, start }, Domain::Range { min, max, integer }) => {
+                    let u = draw(rng, *start, point);
+                    (in_range(*min, *max, *integer, u), None)
+                }
+                (Column::Strata { strata, rng, start }, Domain::Range { min, max, integer }) => {
+                    let u = draw(rng, *start, point);
+                    let x = (strata[point as usize] as f64 + u) / self.points as f64;
+                    (in_range(*min, *max, *integer, x), None)
+                }
+                // A column always matches its factor's domain.
+                _ => (f.base.clone(), None),
+            },
+        }
+    }
+
+    /// The values of every factor at point `point`.
+    pub fn point(&self, factors: &[Factor], point: u64) -> Vec<toml::Value> {
+        (0..factors.len())
+            .map(|i| self.value(factors, point, i).0)
+            .collect()
+    }
+}
+
+fn listed(f: &Factor, index: usize) -> (toml::Value, Option<usize>) {
+    match &f.domain {
+        Domain::Values(v) => (v[index].clone(), Some(index)),
+        Domain::Range { .. } => (f.base.clone(), None),
+    }
+}
+
+/// The uniform draw `point` of a column: the 64-bit word pair at
+/// `start + 2 × point` (a draw of an `f64` takes exactly one `u64`).
+fn draw(rng: &ChaCha8Rng, start: u128, point: u64) -> f64 {
+    let mut r = rng.clone();
+    r.set_word_pos(start + 2 * u128::from(point));
+    r.random()
+}
+
+/// The value at `x` in [0, 1) of a range.
+fn in_range(min: f64, max: f64, integer: bool, x: f64) -> toml::Value {
+    if integer {
+        let width = max - min + 1.0;
+        let v = (min + (x * width).floor()).min(max);
+        toml::Value::Integer(v as i64)
+    } else {
+        toml::Value::Float(min + x * (max - min))
+    }
+}
+
+/// Draw the kept part of factor `index`'s column from its own stream, so
+/// that adding a factor never changes the others.
+fn column(f: &Factor, n: u64, lhs: bool, seed: u64, index: u64) -> Column {
+    let mut r = rng::keyed_stream(seed, rng::DOMAIN_DESIGN, index);
+    match &f.domain {
+        Domain::Values(values) => Column::Choices(
+            (0..n)
+                .map(|_| r.random_range(0..values.len()) as u32)
+                .collect(),
+        ),
+        Domain::Range { .. } if lhs => {
+            // A random permutation of the strata (Fisher–Yates), then the
+            // draws within them.
+            let n = n as usize;
+            let mut strata: Vec<u32> = (0..n as u32).collect();
+            for i in (1..n).rev() {
+                let j = r.random_range(0..=i);
+                strata.swap(i, j);
+            }
+            let start = r.get_word_pos();
+            Column::Strata {
+                strata,
+                rng: r,
+                start,
+            }
+        }
+        Domain::Range { .. } => {
+            let start = r.get_word_pos();
+            Column::Uniform { rng: r, start }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The points as they were generated before designs were computed on
+    /// demand: every column drawn in one pass.
+    fn all_at_once(f: &Factor, n: usize, lhs: bool, seed: u64, index: u64) -> Vec<toml::Value> {
+        let mut r = rng::keyed_stream(seed, rng::DOMAIN_DESIGN, index);
+        match &f.domain {
+            Domain::Values(values) => (0..n)
+                .map(|_| values[r.random_range(0..values.len())].clone())
+                .collect(),
+            Domain::Range { min, max, integer } => {
+                let strata: Option<Vec<usize>> = lhs.then(|| {
+                    let mut p: Vec<usize> = (0..n).collect();
+                    for i in (1..n).rev() {
+                        let j = r.random_range(0..=i);
+                        p.swap(i, j);
+                    }
+                    p
+                });
+                (0..n)
+                    .map(|j| {
+                        let u: f64 = r.random();
+                        let x = match &strata {
+                            Some(p) => (p[j] as f64 + u) / n as f64,
+                            None => u,
+                        };
+                        in_range(*min, *max, *integer, x)
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn factor(domain: Domain) -> Factor {
+        Factor {
+            path: "x".into(),
+            domain,
+            base: toml::Value::Float(0.0),
+        }
+    }
+
+    #[test]
+    fn points_on_demand_are_the_points_drawn_at_once() {
+        let factors = [
+            factor(Domain::Range {
+                min: 0.1,
+                max: 0.6,
+                integer: false,
+            }),
+            factor(Domain::Values(
+                (0..7).map(|i| toml::Value::Integer(i * 10)).collect(),
+            )),
+            factor(Domain::Range {
+                min: 100.0,
+                max: 124.0,
+                integer: true,
+            }),
+        ];
+        for (kind, n, seed) in [
+            (DesignKind::Random, 1, 3),
+            (DesignKind::Random, 333, 9),
+            (DesignKind::Lhs, 1, 4),
+            (DesignKind::Lhs, 257, 7),
+        ] {
+            let lhs = kind == DesignKind::Lhs;
+            let used: Vec<Factor> = factors
+                .iter()
+                .filter(|f| !(lhs && matches!(f.domain, Domain::Values(_))))
+                .cloned()
+                .collect();
+            let d = Design::new(kind, &used, n, seed);
+            for (i, f) in used.iter().enumerate() {
+                let want = all_at_once(f, n as usize, lhs, seed, i as u64);
+                // Out of order, as workers ask for them.
+                for p in (0..n).rev().chain(0..n) {
+                    assert_eq!(d.value(&used, p, i).0, want[p as usize], "{kind:?} {i} {p}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn grid_and_oat_points_follow_from_the_index() {
+        let list = |v: &[i64]| {
+            let mut f = factor(Domain::Values(
+                v.iter().map(|&i| toml::Value::Integer(i)).collect(),
+            ));
+            f.base = toml::Value::Integer(-1);
+            f
+        };
+        let factors = vec![list(&[1, 2, 3]), list(&[10, 20])];
+        let grid = Design::new(DesignKind::Grid, &factors, 6, 0);
+        let points: Vec<Vec<toml::Value>> = (0..6).map(|p| grid.point(&factors, p)).collect();
+        let ints = |p: &Vec<toml::Value>| {
+            p.iter()
+                .map(|v| v.as_integer().unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            points.iter().map(ints).collect::<Vec<_>>(),
+            [[1, 10], [1, 20], [2, 10], [2, 20], [3, 10], [3, 20]]
+        );
+        let oat = Design::new(DesignKind::Oat, &factors, 6, 0);
+        let points: Vec<Vec<i64>> = (0..6).map(|p| ints(&oat.point(&factors, p))).collect();
+        assert_eq!(
+            points,
+            [[-1, -1], [1, -1], [2, -1], [3, -1], [-1, 10], [-1, 20]]
+        );
+    }
+}
