@@ -507,20 +507,12 @@ fn sweep_values(
     Ok(points)
 }
 
-/// The text of an input file (to be folded into the shared input reader).
+/// The text of an input file, through the shared reader.
 fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
-}
-
-/// Write a file whole or not at all: a temporary sibling, renamed.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    crate::input::read_text(path).map_err(|message| Error::Output {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 /// A number as short text (up to 6 significant digits, no exponent for
@@ -557,7 +549,7 @@ pub fn write_csv(c: &Comparison, path: &Path, force: bool) -> Result<()> {
     let bytes = w
         .into_inner()
         .map_err(|e| Error::Internal(format!("comparison: {e}")))?;
-    write_atomic(path, &bytes)
+    crate::output::write_atomic(path, &bytes)
 }
 
 /// The comparison as a text table, one line per target and design point,

@@ -144,6 +144,21 @@ fn exchange(new: &Path, target: &Path) -> std::io::Result<()> {
     std::fs::rename(&aside, new)
 }
 
+/// Write a file whole or not at all: a temporary sibling (`.NAME.tmp`),
+/// synced, renamed into place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
 /// A partial folder left by a process that no longer runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StalePartial {

@@ -22,9 +22,6 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// Largest regions file read, bytes.
-pub const MAX_BYTES: u64 = 16 << 20;
-
 /// One region of a regions file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionRecord {
@@ -60,28 +57,15 @@ impl RegionRecord {
     }
 }
 
-/// Read and check a regions file; `origin` names it in errors.
+/// Read and check a regions file (through the shared reader: a regular
+/// file of at most 1 MiB).
 pub fn read(path: &Path) -> Result<Vec<RegionRecord>> {
     let origin = path.display().to_string();
     let fail = |message: String| Error::ScenarioFile {
         origin: origin.clone(),
         message,
     };
-    let meta =
-        std::fs::metadata(path).map_err(|e| fail(format!("cannot read regions file: {e}")))?;
-    if !meta.is_file() {
-        return Err(fail(
-            "is not a regular file; allowed: a CSV file of regions".into(),
-        ));
-    }
-    if meta.len() > MAX_BYTES {
-        return Err(fail(format!(
-            "is {} bytes; allowed: at most {MAX_BYTES} bytes",
-            meta.len()
-        )));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| fail(format!("cannot read regions file: {e}")))?;
+    let text = crate::input::read_text(path).map_err(fail)?;
     parse(&origin, &text)
 }
 

@@ -274,14 +274,7 @@ fn shard_text(shard: &Shard, runs: u64) -> Result<String> {
     .map_err(|e| Error::Internal(format!("shard.json: {e}")))
 }
 
-/// Write a file whole or not at all: a temporary sibling, synced, renamed.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_path(path);
-    let mut f = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
+use crate::output::write_atomic;
 
 fn tmp_path(path: &Path) -> PathBuf {
     let name = path
