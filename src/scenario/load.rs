@@ -472,16 +472,6 @@ pub(crate) fn found(v: &toml::Value) -> String {
     }
 }
 
-/// A number as written in messages: `1.5`, `7`, `1e300` (never hundreds
-/// of digits).
-pub(crate) fn fmt_float(x: f64) -> String {
-    if x != 0.0 && x.is_finite() && (x.abs() >= 1e15 || x.abs() < 1e-6) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
-    }
-}
-
 /// At most `max` characters of `text`, with `…` if cut.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {

@@ -30,7 +30,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-pub use plan::{DesignKind, Domain, Factor, Plan, RunSpec, series_columns, value_text};
+pub use design::{DesignKind, Domain, Factor};
+pub use plan::{Plan, RunSpec, series_columns, value_text};
 
 use crate::error::{Error, Result};
 use crate::metrics::StepRow;

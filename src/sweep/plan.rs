@@ -29,7 +29,7 @@ use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::design::{self, Design};
+use super::design::{self, Design, DesignKind, Domain, Factor};
 use crate::error::{Error, Result};
 use crate::metrics::StepRow;
 use crate::rng;
@@ -117,40 +117,7 @@ fn plain(v: &toml_edit::Value) -> toml::Value {
     }
 }
 
-/// How design points are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DesignKind {
-    /// Full factorial over lists of values.
-    Grid,
-    /// `samples` independent uniform draws (ranges) or choices (lists).
-    Random,
-    /// Latin hypercube of `samples` points over ranges.
-    Lhs,
-    /// One factor at a time around the base scenario's values.
-    Oat,
-}
-
 const DESIGN_NAMES: &[&str] = &["grid", "random", "lhs", "oat"];
-
-/// The values a factor takes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Domain {
-    /// A list of values.
-    Values(Vec<toml::Value>),
-    /// A range: integer if the parameter is an integer, else real.
-    Range { min: f64, max: f64, integer: bool },
-}
-
-/// A varied parameter.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Factor {
-    /// Dotted scenario path, also the column name.
-    pub path: String,
-    pub domain: Domain,
-    /// Its value in the base scenario (with `[fixed]` applied).
-    pub base: toml::Value,
-}
 
 /// One run of a sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
