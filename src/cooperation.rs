@@ -21,13 +21,14 @@ use rayon::prelude::*;
 use crate::agents::{NONE, Near};
 use crate::metrics::Tally;
 use crate::model::{Model, StepContext};
-use crate::par;
-use crate::proximity::distance;
 use crate::reach::{Reach, RegionDraw};
-use crate::rng::{Purpose, pair_id};
 use crate::scenario::N_KNOWLEDGE;
-use crate::sectors::{Profile, normalise, similarity};
+use crate::sectors::Profile;
 use crate::territory::Territory;
+use crate::util::geometry::distance;
+use crate::util::par;
+use crate::util::profile::{normalise, similarity};
+use crate::util::rng::{Purpose, pair_id};
 use std::sync::Arc;
 
 /// How a tie came about: the proximity that brought the partners together.
@@ -82,7 +83,7 @@ pub struct Adjacency {
 impl Adjacency {
     /// Build from ties and the indices of their firms (`ends`, aligned
     /// with `ties`) for `n` firms. Rows are filled in tie order then
-    /// sorted, in parallel over ranges of firms (see [`crate::par`]).
+    /// sorted, in parallel over ranges of firms (see [`crate::util::par`]).
     pub fn build(ties: &[Tie], ends: &[(u32, u32)], n: usize) -> Self {
         let ranges = par::key_ranges(n, par::parts());
         let inside = |k: u32, lo: usize, hi: usize| (k as usize) >= lo && (k as usize) < hi;
@@ -404,7 +405,7 @@ const INTERLEAVE: usize = 16;
 /// A firm's partner search in progress.
 struct Search {
     i: usize,
-    rng: crate::rng::Stream,
+    rng: crate::util::rng::Stream,
     /// Candidate draws left.
     left: u64,
     /// Drawn candidate whose data are being fetched (and whether its
@@ -415,7 +416,7 @@ struct Search {
 /// A firm's meetings at the events it attends, in progress.
 struct Meeting<'a> {
     i: usize,
-    rng: crate::rng::Stream,
+    rng: crate::util::rng::Stream,
     /// The firm's (firm, event) attendances.
     group: &'a [(u32, u32)],
     /// Position in `group` of the current event.
@@ -589,7 +590,7 @@ fn consider(
     (i, j): (usize, usize),
     origin: Origin,
     relation: Relation,
-    rng: &mut crate::rng::Stream,
+    rng: &mut crate::util::rng::Stream,
     out: &mut Vec<Proposal>,
 ) {
     let at_event = origin == Origin::Event;
@@ -701,7 +702,7 @@ fn candidate<R: rand::Rng + ?Sized>(
 fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec<u32>> {
     let c = &m.scenario.cooperation;
     let draw_external =
-        |sector: usize, n: usize, rng: &mut crate::rng::Stream, out: &mut Vec<u32>| {
+        |sector: usize, n: usize, rng: &mut crate::util::rng::Stream, out: &mut Vec<u32>| {
             let mut themes = vec![sector];
             themes.extend(m.sectors.complements[sector].iter().copied());
             for _ in 0..n {
@@ -717,7 +718,7 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
         attendees.dedup();
         (attendees.len() > 1).then_some(attendees)
     };
-    let poisson = |mean: f64, rng: &mut crate::rng::Stream| -> u64 {
+    let poisson = |mean: f64, rng: &mut crate::util::rng::Stream| -> u64 {
         if mean <= 0.0 {
             return 0;
         }

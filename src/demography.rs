@@ -6,12 +6,12 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 
 use crate::agents::{Firm, NONE, Ownership};
-use crate::init::profile_near;
 use crate::model::{Model, StepContext};
 use crate::production::Market;
-use crate::rng::Purpose;
 use crate::scenario::N_SECTORS;
-use crate::territory::draw_cumulative;
+use crate::util::draw::draw_cumulative;
+use crate::util::profile::profile_near;
+use crate::util::rng::Purpose;
 
 /// What happens to a firm at the exit stage of a step.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -22,8 +22,8 @@
 use rand_distr::{Binomial, Distribution, Poisson};
 
 use crate::model::Model;
-use crate::rng::Purpose;
 use crate::scenario::BudgetShares;
+use crate::util::rng::Purpose;
 
 /// Budget uses, in the order of [`BudgetShares::to_array`].
 pub const SME: usize = 0;

@@ -25,9 +25,10 @@ use rayon::prelude::*;
 use crate::agents::NONE;
 use crate::model::{Model, StepContext};
 use crate::proximity::knowledge_gain;
-use crate::rng::Purpose;
 use crate::scenario::N_KNOWLEDGE;
-use crate::sectors::{Profile, normalise, similarity};
+use crate::sectors::Profile;
+use crate::util::profile::{normalise, similarity};
+use crate::util::rng::Purpose;
 
 /// Knowledge a firm gains in a year from its partners and research link.
 /// `partners` holds the profile of every partner, aligned with the

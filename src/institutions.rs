@@ -6,11 +6,12 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 use crate::agents::{Firm, NONE};
-use crate::init::{apportion, profile_near};
-use crate::rng::{Purpose, Streams};
 use crate::scenario::{N_SECTORS, Scenario};
 use crate::sectors::{Profile, SectorTable};
 use crate::territory::Territory;
+use crate::util::apportion::apportion;
+use crate::util::profile::profile_near;
+use crate::util::rng::{Purpose, Streams};
 
 /// A cluster organisation (SPL, pôle de compétitivité, grappe) for one
 /// sector in one region.
@@ -149,7 +150,7 @@ pub struct ClusterPolicyStep<'a> {
 /// regions whatever the number of threads (a grid per thread or per
 /// split would grow with threads × regions).
 fn region_sector_counts(firms: &[Firm], n: usize) -> Vec<(u32, u64)> {
-    let blocks = crate::par::key_ranges(firms.len(), crate::par::parts());
+    let blocks = crate::util::par::key_ranges(firms.len(), crate::util::par::parts());
     let partial: Vec<(usize, Vec<(u32, u64)>)> = blocks
         .par_iter()
         .map(|&(a, b)| {

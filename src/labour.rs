@@ -16,12 +16,12 @@ use crate::error::{Error, Result};
 use crate::governance;
 use crate::metrics::Tally;
 use crate::model::{Model, StepContext};
-use crate::par;
 use crate::production::Market;
-use crate::proximity::distance;
 use crate::reach::RegionDraw;
-use crate::rng::{Purpose, SCREEN_BLOCK};
-use crate::territory::{Cumulative, draw_cumulative};
+use crate::util::draw::{Cumulative, draw_cumulative};
+use crate::util::geometry::distance;
+use crate::util::par;
+use crate::util::rng::{Purpose, SCREEN_BLOCK};
 
 /// Index of each citizen's employer, or [`NONE`] (looked up in parallel).
 fn employer_keys(m: &Model) -> Vec<u32> {

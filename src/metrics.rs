@@ -248,7 +248,7 @@ pub fn collect(
                 (
                     a.region,
                     b.region,
-                    crate::proximity::distance((a.x, a.y), (b.x, b.y)),
+                    crate::util::geometry::distance((a.x, a.y), (b.x, b.y)),
                 )
             })
             .collect();

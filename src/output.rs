@@ -263,7 +263,7 @@ pub fn check_replaceable(target: &Path, force: bool) -> Result<()> {
 /// Proxima (its first field names the program; only the head is read).
 fn is_proxima_manifest(path: &Path) -> bool {
     use std::io::Read;
-    let Ok(file) = crate::input::open_regular(path) else {
+    let Ok(file) = crate::util::input::open_regular(path) else {
         return false;
     };
     let mut head = Vec::new();

@@ -25,8 +25,8 @@ use rayon::prelude::*;
 use crate::agents::{Ownership, SizeClass};
 use crate::metrics::Tally;
 use crate::model::{Memory, Model, StepContext};
-use crate::rng::Purpose;
 use crate::scenario::N_SECTORS;
+use crate::util::rng::Purpose;
 
 /// The market outcome of a step.
 #[derive(Debug, Clone, Default)]

@@ -592,8 +592,8 @@ impl<'a> RegionDraw<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{Purpose, Streams};
     use crate::scenario::TerritoryParams;
+    use crate::util::rng::{Purpose, Streams};
 
     /// The probabilities a full row gives.
     fn exact(t: &Territory, w: &[f64], lambda: f64, r: usize) -> Vec<f64> {
@@ -696,7 +696,7 @@ mod tests {
                 let mut one = ConstRng(u);
                 assert_eq!(
                     d.draw(r, &mut one),
-                    crate::territory::draw_cumulative(&full, u),
+                    crate::util::draw::draw_cumulative(&full, u),
                     "origin {r}, u {u}"
                 );
             }

@@ -65,7 +65,7 @@ pub fn read(path: &Path) -> Result<Vec<RegionRecord>> {
         origin: origin.clone(),
         message,
     };
-    let text = crate::input::read_text(path).map_err(fail)?;
+    let text = crate::util::input::read_text(path).map_err(fail)?;
     parse(&origin, &text)
 }
 

@@ -3,27 +3,11 @@
 
 use crate::scenario::{N_KNOWLEDGE, N_SECTORS, Scenario};
 use crate::trends::{FIRST_YEAR, LAST_YEAR, trend_year};
+use crate::util::profile::normalise;
 
 /// Knowledge profile: non-negative weights over the knowledge fields, kept
 /// at unit Euclidean length so that cosine similarity is a dot product.
 pub type Profile = [f32; N_KNOWLEDGE];
-
-/// Scale a profile to unit length (a zero profile becomes uniform).
-pub fn normalise(p: &mut Profile) {
-    let norm = p.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 && norm.is_finite() {
-        p.iter_mut().for_each(|x| *x /= norm);
-    } else {
-        let v = (1.0 / N_KNOWLEDGE as f32).sqrt();
-        p.iter_mut().for_each(|x| *x = v);
-    }
-}
-
-/// Cosine similarity of two unit profiles, in [0, 1].
-#[inline]
-pub fn similarity(a: &Profile, b: &Profile) -> f64 {
-    f64::from(a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>()).clamp(0.0, 1.0)
-}
 
 /// Per-sector data used by the mechanisms.
 #[derive(Debug, Clone)]
@@ -117,6 +101,7 @@ impl SectorTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::util::profile::similarity;
 
     #[test]
     fn demand_shares_sum_to_one_and_move() {

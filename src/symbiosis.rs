@@ -37,12 +37,12 @@ use rayon::prelude::*;
 use crate::agents::NONE;
 use crate::materials::{Account, Flows, Prices, firm_flows};
 use crate::model::{Model, StepContext};
-use crate::proximity::distance;
 use crate::reach::RegionDraw;
-use crate::rng::Purpose;
 use crate::scenario::N_MATERIALS;
-use crate::sectors::similarity;
-use crate::territory::draw_cumulative;
+use crate::util::draw::draw_cumulative;
+use crate::util::geometry::distance;
+use crate::util::profile::similarity;
+use crate::util::rng::Purpose;
 
 /// A by-product exchange between two firms.
 #[derive(Debug, Clone)]

@@ -321,7 +321,7 @@ fn read_chain(
     chain: &mut Vec<(PathBuf, toml::Table)>,
 ) -> Result<()> {
     let display = path.display().to_string();
-    let read = crate::input::read_text(path).and_then(|text| {
+    let read = crate::util::input::read_text(path).and_then(|text| {
         path.canonicalize()
             .map(|c| (text, c))
             .map_err(|e| format!("cannot read: {e}"))

@@ -14,7 +14,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::rng;
+use crate::util::rng;
 
 /// How design points are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

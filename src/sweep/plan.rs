@@ -32,10 +32,10 @@ use serde::Serialize;
 use super::design::{self, Design, DesignKind, Domain, Factor};
 use crate::error::{Error, Result};
 use crate::metrics::StepRow;
-use crate::rng;
 use crate::scenario::{
     Override, PLAN_MARKERS, ResolvedScenario, ScenarioChain, found, invalid_toml, kind, suggest,
 };
+use crate::util::rng;
 
 /// Largest number of runs a plan may ask for.
 pub const MAX_RUNS: u64 = 10_000_000;
@@ -307,7 +307,7 @@ impl Plan {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let text = crate::input::read_text(path).map_err(|message| Error::ScenarioFile {
+        let text = crate::util::input::read_text(path).map_err(|message| Error::ScenarioFile {
             origin: origin.clone(),
             message,
         })?;
