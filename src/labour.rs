@@ -597,9 +597,9 @@ pub fn labour_market(
 
 /// Entrants' mean skill at (fractional) year `t`: linear between its 1950
 /// and 2025 values, held before 1950 and continued past 2025 at `pace`
-/// (see `crate::trends`), within 0–1.
+/// (see `crate::scenario::trends`), within 0–1.
 fn newcomer_skill(lp: &crate::scenario::LabourParams, t: f64, pace: f64) -> f64 {
-    use crate::trends::{FIRST_YEAR, LAST_YEAR, trend_year};
+    use crate::scenario::trends::{FIRST_YEAR, LAST_YEAR, trend_year};
     let span = (LAST_YEAR - FIRST_YEAR) as f64;
     let tau = ((trend_year(t, pace) - FIRST_YEAR as f64) / span).max(0.0);
     let skill = lp.newcomer_skill_1950 + tau * (lp.newcomer_skill_2025 - lp.newcomer_skill_1950);

@@ -34,14 +34,12 @@ pub mod production;
 pub mod proximity;
 pub mod reach;
 pub mod regimes;
-pub mod regions_file;
 pub mod scenario;
 pub mod sectors;
 pub mod shocks;
 pub mod sweep;
 pub mod symbiosis;
 pub mod territory;
-pub mod trends;
 pub mod util;
 
 pub use error::{Error, Result};

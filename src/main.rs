@@ -1073,7 +1073,7 @@ fn execute(command: Command) -> Result<(), Failure> {
             let out = out.unwrap_or_else(|| default_out(&scenario));
             proxima::output::check_replaceable(&out, force).map_err(Failure::Input)?;
             check_memory(&resolved, force)?;
-            if let Some(note) = proxima::trends::note(&resolved.scenario) {
+            if let Some(note) = proxima::scenario::trends::note(&resolved.scenario) {
                 eprintln!("{note}");
             }
             if !quiet && !resolved.scenario.after_the_run().is_empty() {

@@ -22,12 +22,12 @@ use crate::production::{self, Market};
 use crate::proximity::Kernel;
 use crate::reach::Reaches;
 use crate::regimes::{self, Regime};
+use crate::scenario::trends::trend_year;
 use crate::scenario::{N_SECTORS, RegimeParams, Scenario};
 use crate::sectors::SectorTable;
 use crate::shocks::{self, EventRow};
 use crate::symbiosis::{self, Symbiosis};
 use crate::territory::Territory;
-use crate::trends::trend_year;
 use crate::util::rng::Streams;
 
 /// What holds for the whole of one step.

@@ -471,7 +471,7 @@ struct Manifest<'a> {
     output_seconds: f64,
     files: Vec<&'static str>,
     /// The calendar trends and how each continues past its last year.
-    trends: Vec<crate::trends::Trend>,
+    trends: Vec<crate::scenario::trends::Trend>,
     /// Regimes, shocks, firms and snapshots dated after the run's end.
     after_the_run: Vec<crate::scenario::AfterTheRun>,
     scenario: &'a crate::Scenario,
@@ -607,7 +607,7 @@ pub fn run_to_folder(
         phase_seconds: model.timings(),
         output_seconds,
         files,
-        trends: crate::trends::trends(scenario),
+        trends: crate::scenario::trends::trends(scenario),
         after_the_run: scenario.after_the_run(),
         scenario,
     };

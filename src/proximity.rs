@@ -31,7 +31,7 @@ pub struct Kernel {
 
 impl Kernel {
     /// The kernel at fractional year `t` under `levers` (`t` on the decay
-    /// length's trend clock past 2025: see `crate::trends::trend_year`).
+    /// length's trend clock past 2025: see `crate::scenario::trends::trend_year`).
     pub fn at(p: &ProximityParams, levers: &RegimeParams, t: f64) -> Self {
         let lambda = p.decay_length_km * (p.decay_length_growth * (t - 1950.0)).exp();
         Self {

@@ -1,8 +1,8 @@
 //! The sector table derived from the scenario: normalised knowledge
 //! centroids, the complementarity matrix and final-demand shares over time.
 
+use crate::scenario::trends::{FIRST_YEAR, LAST_YEAR, trend_year};
 use crate::scenario::{N_KNOWLEDGE, N_SECTORS, Scenario};
-use crate::trends::{FIRST_YEAR, LAST_YEAR, trend_year};
 use crate::util::profile::normalise;
 
 /// Knowledge profile: non-negative weights over the knowledge fields, kept
@@ -82,7 +82,7 @@ impl SectorTable {
 
     /// Final-demand shares at (fractional) year `t`: geometric interpolation
     /// between the 1950 and 2025 shares, held before 1950 and continued
-    /// past 2025 at the scenario's pace (see `crate::trends`), renormalised.
+    /// past 2025 at the scenario's pace (see `crate::scenario::trends`), renormalised.
     pub fn demand_shares(&self, t: f64) -> [f64; N_SECTORS] {
         let t = trend_year(t, self.demand_pace);
         let tau = ((t - FIRST_YEAR as f64) / (LAST_YEAR - FIRST_YEAR) as f64).max(0.0);
