@@ -47,9 +47,9 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use proxima::Model;
-use proxima::model::Timings;
-use proxima::proximity::{Kernel, knowledge_gain};
 use proxima::scenario::{parse_override, resolve_str};
+use proxima::state::proximity::{Kernel, knowledge_gain};
+use proxima::state::timings::Timings;
 use proxima::util::rng::{Purpose, Streams};
 use rand::RngExt;
 

@@ -34,10 +34,10 @@ pub use design::{DesignKind, Domain, Factor};
 pub use plan::{Plan, RunSpec, series_columns, value_text};
 
 use crate::error::{Error, Result};
-use crate::metrics::StepRow;
-use crate::model::Model;
 use crate::output::check_replaceable;
 use crate::scenario::{Scenario, one_line};
+use crate::state::model::Model;
+use crate::statistics::StepRow;
 
 const MANIFEST: &str = "manifest.json";
 const DESIGN: &str = "design.csv";

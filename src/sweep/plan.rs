@@ -31,10 +31,10 @@ use serde::Serialize;
 
 use super::design::{self, Design, DesignKind, Domain, Factor};
 use crate::error::{Error, Result};
-use crate::metrics::StepRow;
 use crate::scenario::{
     Override, PLAN_MARKERS, ResolvedScenario, ScenarioChain, found, invalid_toml, kind, suggest,
 };
+use crate::statistics::StepRow;
 use crate::util::rng;
 
 /// Largest number of runs a plan may ask for.

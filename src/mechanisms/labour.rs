@@ -10,98 +10,20 @@ use rand::RngExt;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 use rayon::prelude::*;
 
-use crate::agents::{Citizen, Firm, NONE};
-use crate::demography::{self, Fate, Founding};
 use crate::error::{Error, Result};
-use crate::governance;
-use crate::metrics::Tally;
-use crate::model::{Model, StepContext};
-use crate::production::Market;
-use crate::reach::RegionDraw;
+use crate::mechanisms::demography::{self, Fate, Founding};
+use crate::state::agents::{Citizen, NONE};
+use crate::state::authorities;
+use crate::state::bookkeeping::{compact, for_each_in_ranges, recount, take_employer_keys};
+use crate::state::context::{Market, StepContext};
+use crate::state::model::Model;
+use crate::state::reach::RegionDraw;
+use crate::state::tally::Tally;
+use crate::state::timings::Lap;
 use crate::util::draw::{Cumulative, draw_cumulative};
 use crate::util::geometry::distance;
 use crate::util::par;
 use crate::util::rng::{Purpose, SCREEN_BLOCK};
-
-/// Index of each citizen's employer, or [`NONE`] (looked up in parallel).
-fn employer_keys(m: &Model) -> Vec<u32> {
-    m.citizens
-        .par_iter()
-        .map(|c| m.index(c.employer).map_or(NONE, |i| i as u32))
-        .collect()
-}
-
-/// Recount employees and their mean skill for every firm from the citizens
-/// (and set each citizen's employer index from its employer id).
-pub fn refresh_workforce(model: &mut Model) {
-    let keys = employer_keys(model);
-    recount(model, &keys, true);
-    model.employer_keys = keys;
-}
-
-/// The employer indices kept in the model (see [`Model::employer_keys`]),
-/// taken out for a phase that updates them; looked up if they are not
-/// one per citizen.
-fn take_employer_keys(model: &mut Model) -> Vec<u32> {
-    let keys = std::mem::take(&mut model.employer_keys);
-    if keys.len() == model.citizens.len() {
-        keys
-    } else {
-        employer_keys(model)
-    }
-}
-
-/// Recount the employees of every firm from each citizen's employer index
-/// `keys` (and, with `skills`, their mean skill; otherwise it is left as
-/// it was). Each firm's skills are summed in citizen order, as a
-/// sequential loop would, whatever the number of threads.
-fn recount(model: &mut Model, keys: &[u32], skills: bool) {
-    let n = model.firms.len();
-    if !skills {
-        let count = par::count_by_key(keys, n);
-        model
-            .firms
-            .par_iter_mut()
-            .zip(count.par_iter())
-            .for_each(|(f, &count)| f.employees = count);
-        return;
-    }
-    // Employees counted and their skills summed together, per key range in
-    // citizen order, from a compact copy of (employer, skill): every part
-    // scans 8 bytes per citizen and touches one slot per employee.
-    let pairs: Vec<(u32, f32)> = keys
-        .par_iter()
-        .zip(model.citizens.par_iter())
-        .map(|(&k, c)| (k, c.skill))
-        .collect();
-    let ranges = par::key_ranges(n, par::parts());
-    let mut tally = par::filled((0u32, 0f64), n);
-    par::split_by(&mut tally, &ranges)
-        .into_par_iter()
-        .zip(ranges.par_iter())
-        .for_each(|(tally, &(lo, hi))| {
-            for &(k, s) in &pairs {
-                let k = k as usize;
-                if k >= lo && k < hi {
-                    let t = &mut tally[k - lo];
-                    t.0 += 1;
-                    t.1 += f64::from(s);
-                }
-            }
-        });
-    model
-        .firms
-        .par_iter_mut()
-        .zip(tally.par_iter())
-        .for_each(|(f, &(count, sum))| {
-            f.employees = count;
-            f.mean_skill = if count > 0 {
-                (sum / f64::from(count)) as f32
-            } else {
-                0.0
-            };
-        });
-}
 
 /// The whole labour-market and turnover phase.
 pub fn labour_market(
@@ -110,7 +32,7 @@ pub fn labour_market(
     market: &Market,
     tally: &mut Tally,
 ) -> Result<()> {
-    let mut clock = crate::model::Lap::start();
+    let mut clock = Lap::start();
     let n = model.firms.len();
     if market.targets.len() != n {
         return Err(Error::Internal("targets do not match firms".into()));
@@ -288,12 +210,12 @@ pub fn labour_market(
     let n_regions = m.territory.len();
     let residents = &market.region_residents;
     let support: Vec<f64> = (0..n_regions)
-        .map(|r| governance::sme_support(m, lev.sme_support, r))
+        .map(|r| authorities::sme_support(m, lev.sme_support, r))
         .collect();
-    let pollution = governance::perceived_pollution(m, residents);
-    let openness = governance::openness(m, lev.citizen_participation, residents);
+    let pollution = authorities::perceived_pollution(m, residents);
+    let openness = authorities::openness(m, lev.citizen_participation, residents);
     let density: Vec<f64> = (0..n_regions)
-        .map(|r| governance::tiers_lieux_density(m, r, residents[r]))
+        .map(|r| authorities::tiers_lieux_density(m, r, residents[r]))
         .collect();
     let cp = m.scenario.citizens.clone();
     let concern_rate = 1.0 - (1.0 - cp.concern_adjustment).powf(ctx.dt);
@@ -763,35 +685,6 @@ fn matching(
     n_hires as u32
 }
 
-/// Apply `update` to the citizen and employer key of each item (`.0` a
-/// citizen index; items sorted by it, each citizen at most once), in
-/// parallel over ranges of citizens; returns the sum of what `update`
-/// returns (an integer count, so the sum does not depend on the split).
-fn for_each_in_ranges<T: Sync>(
-    citizens: &mut [Citizen],
-    keys: &mut [u32],
-    items: &[(u32, T)],
-    update: impl Fn(&mut Citizen, &mut u32, &(u32, T)) -> u32 + Sync,
-) -> u32 {
-    let ranges = par::key_ranges(citizens.len(), par::parts());
-    par::split_by(citizens, &ranges)
-        .into_par_iter()
-        .zip(par::split_by(keys, &ranges))
-        .zip(ranges.par_iter())
-        .map(|((citizens, keys), &(lo, hi))| {
-            let a = items.partition_point(|h| (h.0 as usize) < lo);
-            let b = items.partition_point(|h| (h.0 as usize) < hi);
-            items[a..b]
-                .iter()
-                .map(|item| {
-                    let c = item.0 as usize - lo;
-                    update(&mut citizens[c], &mut keys[c], item)
-                })
-                .sum::<u32>()
-        })
-        .sum()
-}
-
 /// Close at once the firms a shock marked as closing: their employees lose
 /// their jobs and the firms leave before this step's production.
 pub fn close_marked(model: &mut Model, tally: &mut Tally) {
@@ -812,60 +705,6 @@ pub fn close_marked(model: &mut Model, tally: &mut Tally) {
     let keys = compact(model, &dead, keys);
     recount(model, &keys, true);
     model.employer_keys = keys;
-}
-
-/// Remove dead firms and store the others by region (in their previous
-/// order within a region), and drop the dead firms' ties; `keys` is each
-/// citizen's employer index before the removal, returned renumbered.
-///
-/// Storing firms by region keeps what a step reads together close in
-/// memory: partners, suppliers and receivers are mostly drawn from the
-/// firm's own and nearby regions, and a region's job seekers apply to its
-/// firms. Firms created in the step (appended at the end) and firms that
-/// relocated join their region's run here. The order is a function of the
-/// state only: the same for any number of threads.
-fn compact(model: &mut Model, dead: &[bool], mut keys: Vec<u32>) -> Vec<u32> {
-    let n_old = model.firms.len();
-    let n_regions = model.territory.len();
-    let region: Vec<u32> = model
-        .firms
-        .par_iter()
-        .zip(dead.par_iter())
-        .map(|(f, &d)| if d { NONE } else { u32::from(f.region) })
-        .collect();
-    // The spare buffer keeps its length and capacity from step to step
-    // (stale firms are overwritten, not cleared). When it is too small it
-    // is replaced, without copying its stale contents, by one with room
-    // for the population to grow: the firms it receives are appended to
-    // in the next step.
-    let mut moved = std::mem::take(&mut model.firm_buffer);
-    if moved.capacity() < n_old {
-        moved = Vec::new();
-        moved.reserve_exact(2 * n_old);
-    }
-    let new_index =
-        par::sort_by_small_key(&model.firms, &region, n_regions, &mut moved, Firm::FRESH);
-    model.firm_buffer = std::mem::replace(&mut model.firms, moved);
-    model.index_of.par_iter_mut().for_each(|i| {
-        if *i != NONE {
-            *i = new_index[*i as usize];
-        }
-    });
-    model
-        .citizens
-        .par_iter_mut()
-        .zip(keys.par_iter_mut())
-        .for_each(|(c, k)| {
-            if *k != NONE {
-                *k = new_index[*k as usize];
-                if *k == NONE {
-                    c.employer = NONE;
-                }
-            }
-        });
-    let n = model.firms.len();
-    model.network.remap(&new_index, n);
-    keys
 }
 
 #[cfg(test)]

@@ -34,69 +34,17 @@ use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
-use crate::agents::NONE;
-use crate::materials::{Account, Flows, Prices, firm_flows};
-use crate::model::{Model, StepContext};
-use crate::reach::RegionDraw;
 use crate::scenario::N_MATERIALS;
+use crate::state::agents::NONE;
+use crate::state::context::StepContext;
+use crate::state::exchanges::{Delivery, Exchange, SymbiosisTotals};
+use crate::state::materials::{Account, Flows, Prices, firm_flows};
+use crate::state::model::Model;
+use crate::state::reach::RegionDraw;
 use crate::util::draw::draw_cumulative;
 use crate::util::geometry::distance;
 use crate::util::profile::similarity;
 use crate::util::rng::Purpose;
-
-/// A by-product exchange between two firms.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    pub id: u32,
-    pub from: u32,
-    pub to: u32,
-    pub material: u8,
-    /// Contracted flow, tonnes per year.
-    pub contracted: f64,
-    /// Yearly transaction cost agreed at formation.
-    pub transaction: f64,
-    /// Step from which it flows.
-    pub flows_from: u32,
-    /// Step at which the contract is up for renewal.
-    pub renew_at: u32,
-    /// Flow of the last step, tonnes per year.
-    pub flow: f64,
-    /// Contracted flow agreed at the last renewal, in force from `expands_at`
-    /// (a larger flow needs new capacity, which takes `setup_years`).
-    pub expansion: f64,
-    pub expands_at: u32,
-}
-
-impl Exchange {
-    /// Capacity the exchange reserves: its contract, or the larger flow
-    /// agreed at renewal while the new capacity is being built.
-    pub fn committed(&self) -> f64 {
-        self.contracted.max(self.expansion)
-    }
-}
-
-/// All exchanges, sorted by id, and the deliveries of the last step.
-#[derive(Debug, Clone, Default)]
-pub struct Symbiosis {
-    pub exchanges: Vec<Exchange>,
-    pub delivered: Vec<Delivery>,
-    next_id: u32,
-}
-
-/// Totals of a step.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SymbiosisTotals {
-    pub exchanges: u32,
-    pub formed: u32,
-    pub broken: u32,
-    pub exchanged: f64,
-    pub waste: f64,
-    pub reused: f64,
-    pub virgin: f64,
-    pub water: f64,
-    pub co2: f64,
-    pub material_cost: f64,
-}
 
 /// Facilitation of symbiosis in each region: the regime's national
 /// facilitation plus the local authority's facilitation budget.
@@ -110,21 +58,6 @@ pub fn regional_facilitation(m: &Model, national: f64) -> Vec<f64> {
                 .min(p.max_facilitation)
         })
         .collect()
-}
-
-/// An exchange's delivery in a step, recorded when it flows (for
-/// `exchanges.csv`).
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    pub from: u32,
-    pub to: u32,
-    pub material: u8,
-    pub tonnes: f64,
-    pub distance_km: f64,
-    pub from_sector: u8,
-    pub to_sector: u8,
-    pub from_declared: u32,
-    pub to_declared: u32,
 }
 
 /// Per-firm values for the few firms that need them: a slot per firm index
@@ -442,7 +375,7 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
                 0.0
             };
             f.exchanged_tonnes = a.exchanged();
-            f.water_use = a.virgin(crate::materials::WATER) as f32;
+            f.water_use = a.virgin(crate::state::materials::WATER) as f32;
             f.virgin_use = a.virgin_total() as f32;
             f.waste = a.waste() as f32;
             f.reused = a.reused() as f32;
@@ -450,7 +383,7 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
                 waste: a.waste(),
                 reused: a.reused(),
                 virgin: a.virgin_total(),
-                water: a.virgin(crate::materials::WATER),
+                water: a.virgin(crate::state::materials::WATER),
                 co2: a.co2,
                 cost: own_market.then_some(a.cost),
                 region: f.region,

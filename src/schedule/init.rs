@@ -10,11 +10,12 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
-use crate::agents::{Citizen, Firm, NONE, Ownership, SizeClass};
 use crate::error::{Error, Result};
+use crate::mechanisms::demography;
 use crate::scenario::{N_SECTORS, Scenario};
-use crate::sectors::SectorTable;
-use crate::territory::Territory;
+use crate::state::agents::{Citizen, Firm, NONE, Ownership, SizeClass};
+use crate::state::sectors::SectorTable;
+use crate::state::territory::Territory;
 use crate::util::apportion::{apportion, bounded_apportion, pareto_sizes};
 use crate::util::draw::draw_cumulative;
 use crate::util::profile::profile_near;
@@ -160,11 +161,11 @@ pub fn populate(
     for (index, d) in s.declared_firms.values().enumerate() {
         if d.founded <= s.run.start_year {
             let id = firms.len() as u32;
-            let firm = crate::demography::declared_firm(
+            let firm = demography::declared_firm(
                 s,
                 territory,
                 sectors,
-                crate::demography::DeclaredStart {
+                demography::DeclaredStart {
                     index,
                     id,
                     born: 0,

@@ -5,10 +5,11 @@
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
-use crate::agents::{Firm, NONE, Ownership};
-use crate::model::{Model, StepContext};
-use crate::production::Market;
 use crate::scenario::N_SECTORS;
+use crate::state::agents::{Firm, NONE, Ownership};
+use crate::state::authorities::sme_support;
+use crate::state::context::{Market, StepContext};
+use crate::state::model::Model;
 use crate::util::draw::draw_cumulative;
 use crate::util::profile::profile_near;
 use crate::util::rng::Purpose;
@@ -80,7 +81,7 @@ pub fn fate<R: rand::Rng + ?Sized>(
     // independent SMEs and micro-firms survive.
     let supported = f.ownership == Ownership::Independent && f.employees < 250;
     let support = if supported {
-        crate::governance::sme_support(m, lev.sme_support, r)
+        sme_support(m, lev.sme_support, r)
     } else {
         1.0
     };
@@ -255,8 +256,8 @@ pub struct DeclaredStart {
 /// offsets, with the sector's centroid profile.
 pub fn declared_firm(
     s: &crate::scenario::Scenario,
-    territory: &crate::territory::Territory,
-    sectors: &crate::sectors::SectorTable,
+    territory: &crate::state::territory::Territory,
+    sectors: &crate::state::sectors::SectorTable,
     start: DeclaredStart,
 ) -> Option<Firm> {
     let DeclaredStart {

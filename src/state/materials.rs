@@ -16,8 +16,8 @@
 //! dispose: losing steam stops a process, losing a biomass outlet barely
 //! matters (the domino effect of symbiosis).
 
-use crate::agents::{Firm, NONE};
 use crate::scenario::{N_MATERIALS, RegimeParams, Scenario};
+use crate::state::agents::{Firm, NONE};
 
 /// Tonnes (or tonnes per year) for each material.
 pub type Flows = [f64; N_MATERIALS];

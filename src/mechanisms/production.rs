@@ -22,35 +22,12 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
-use crate::agents::{Ownership, SizeClass};
-use crate::metrics::Tally;
-use crate::model::{Memory, Model, StepContext};
 use crate::scenario::N_SECTORS;
+use crate::state::agents::{Ownership, SizeClass};
+use crate::state::context::{Market, Memory, StepContext};
+use crate::state::model::Model;
+use crate::state::tally::Tally;
 use crate::util::rng::Purpose;
-
-/// The market outcome of a step.
-#[derive(Debug, Clone, Default)]
-pub struct Market {
-    /// Mean wage per worker-year, output units.
-    pub wage: f64,
-    /// Total final demand, output units per year.
-    pub demand: f64,
-    /// Total sales, output units per year.
-    pub output: f64,
-    /// Employment-weighted mean efficiency.
-    pub mean_efficiency: f64,
-    /// Desired employment of each firm (aligned with `Model::firms`).
-    pub targets: Vec<u32>,
-    /// Random rank of each firm in the hiring queue of this step (drawn
-    /// from its growth stream), so that no firm is always served first.
-    pub hiring_priority: Vec<u32>,
-    /// Employment by region at the start of the step.
-    pub region_employment: Vec<f64>,
-    /// Residents (labour force) by region at the start of the step.
-    pub region_residents: Vec<f64>,
-    /// Labour cost multiplier by region (congestion).
-    pub region_cost: Vec<f64>,
-}
 
 /// Pull of leading firms on firms of each sector in each region:
 /// `Σ E_g · embeddedness_g · complementarity(s_g, s) / E_r` over leading

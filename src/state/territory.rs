@@ -144,36 +144,4 @@ mod tests {
         assert_eq!(t.distance(3, 3), 0.0);
         assert!((t.distance(1, 2) - t.distance(2, 1)).abs() < 1e-12);
     }
-
-    /// Replicates share one map: a model's territory follows the territory
-    /// seed, not the run seed.
-    #[test]
-    fn the_map_follows_the_territory_seed_not_the_run_seed() {
-        let map = |run_seed: i64, territory_seed: i64| {
-            let mut s = crate::scenario::Scenario::default();
-            s.population.firms = 200;
-            s.population.citizens = 2000;
-            s.run.seed = run_seed;
-            s.territory.seed = territory_seed;
-            let m = crate::model::Model::new(s).unwrap();
-            let centres: Vec<(f64, f64, f64)> = m
-                .territory
-                .regions
-                .iter()
-                .map(|r| (r.x, r.y, r.weight))
-                .collect();
-            let firms: Vec<(f32, f32)> = m.firms.iter().map(|f| (f.x, f.y)).collect();
-            (centres, firms)
-        };
-        let (a, firms_a) = map(1, 1);
-        let (b, firms_b) = map(2, 1);
-        assert_eq!(a, b, "another run seed moved the regions");
-        assert_ne!(firms_a, firms_b, "the run seed places the firms");
-        let (c, _) = map(1, 2);
-        assert_eq!(a.len(), c.len());
-        assert!(
-            a.iter().zip(&c).all(|(p, q)| (p.0, p.1) != (q.0, q.1)),
-            "another territory seed kept a region in place"
-        );
-    }
 }

@@ -29,7 +29,7 @@ use std::sync::{Arc, OnceLock};
 
 use rand::RngExt;
 
-use crate::territory::Territory;
+use crate::state::territory::Territory;
 
 /// Territories with at most this many regions use cumulative rows; larger
 /// ones the quadtree.

@@ -22,17 +22,18 @@
 use rand::RngExt;
 use rayon::prelude::*;
 
-use crate::agents::NONE;
-use crate::model::{Model, StepContext};
-use crate::proximity::knowledge_gain;
 use crate::scenario::N_KNOWLEDGE;
-use crate::sectors::Profile;
+use crate::state::agents::NONE;
+use crate::state::context::StepContext;
+use crate::state::model::Model;
+use crate::state::proximity::knowledge_gain;
+use crate::state::sectors::Profile;
 use crate::util::profile::{normalise, similarity};
 use crate::util::rng::Purpose;
 
 /// Knowledge a firm gains in a year from its partners and research link.
 /// `partners` holds the profile of every partner, aligned with the
-/// adjacency rows ([`crate::cooperation::Adjacency::gather`]).
+/// adjacency rows ([`crate::state::network::Adjacency::gather`]).
 pub fn knowledge_inflow(model: &Model, partners: &[Profile], i: usize) -> f64 {
     let f = &model.firms[i];
     let cmax = model.scenario.innovation.cognitive_distance_max;

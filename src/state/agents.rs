@@ -1,6 +1,6 @@
 //! State variables of firms and citizens.
 
-use crate::sectors::Profile;
+use crate::state::sectors::Profile;
 
 /// Identifier of a firm, never reused within a run.
 pub type FirmId = u32;

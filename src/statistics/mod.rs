@@ -1,42 +1,33 @@
-//! Output rows: every column of `timeseries.csv` and `regions.csv` is
-//! computed here, and only here (definitions and units: `docs/OUTPUTS.md`).
+//! The statistics of a step: every column of the output files is computed
+//! in this folder, and only here (definitions and units: `docs/OUTPUTS.md`):
+//! `timeseries.csv` and `regions.csv` in this file, `exchanges.csv`,
+//! `firms.csv` and `resilience.csv` in their own files. They read the state
+//! the step left and write nothing back but the regional opinion.
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::agents::{NONE, SizeClass};
-use crate::cooperation::Origin;
-use crate::governance::{OpinionSums, RegionalOpinion};
-use crate::model::{Model, StepContext, StepOutput};
-use crate::production::Market;
+use crate::mechanisms::shocks::EventRow;
+use crate::state::agents::{NONE, SizeClass};
+use crate::state::context::{Market, StepContext};
+use crate::state::model::Model;
+use crate::state::network::Origin;
+use crate::state::tally::Tally;
+use crate::util::geometry::distance;
+use opinion::{OpinionSums, RegionalOpinion};
 
-/// Counts accumulated by the mechanisms during a step.
-#[derive(Debug, Clone, Default)]
-pub struct Tally {
-    pub innovations: u32,
-    pub eco_innovations: u32,
-    pub conflicts: u32,
-    pub exits_shock: u32,
-    pub symbiosis: crate::symbiosis::SymbiosisTotals,
-    pub clusters_created: u32,
-    pub clusters_dissolved: u32,
-    pub ties_formed: u32,
-    pub ties_dissolved: u32,
-    pub ties_formed_by_origin: [u32; 6],
-    pub events: u32,
-    pub entries_spinoff: u32,
-    pub entries_startup: u32,
-    pub entries_declared: u32,
-    pub exits_bankrupt: u32,
-    pub exits_shrunk: u32,
-    pub exits_owner: u32,
-    pub exits_offshored: u32,
-    pub relocations: u32,
-    pub separations: u32,
-    pub hires: u32,
-    pub migrations: u32,
-    pub retirements: u32,
-    pub entrants: u32,
+pub mod exchanges;
+pub mod firms;
+pub mod opinion;
+pub mod resilience;
+
+/// One row of output per step: the national series and the regional rows.
+#[derive(Debug, Clone)]
+pub struct StepOutput {
+    pub row: StepRow,
+    pub regions: Vec<RegionRow>,
+    /// Shocks that started in this step.
+    pub events: Vec<EventRow>,
 }
 
 /// One row of `timeseries.csv`.
@@ -245,11 +236,7 @@ pub fn collect(
             .par_iter()
             .map(|&(i, j)| {
                 let (a, b) = (&m.firms[i as usize], &m.firms[j as usize]);
-                (
-                    a.region,
-                    b.region,
-                    crate::util::geometry::distance((a.x, a.y), (b.x, b.y)),
-                )
+                (a.region, b.region, distance((a.x, a.y), (b.x, b.y)))
             })
             .collect();
         for (t, (ra, rb, d)) in m.network.ties().iter().zip(located) {
@@ -419,104 +406,4 @@ pub fn collect(
         events: Vec::new(),
     };
     (out, opinion)
-}
-
-/// One row of `exchanges.csv`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ExchangeRow {
-    pub step: u32,
-    pub year: i64,
-    pub from_firm: u32,
-    pub to_firm: u32,
-    pub material: &'static str,
-    pub tonnes: f64,
-    pub from_label: String,
-    pub to_label: String,
-    pub from_sector: &'static str,
-    pub to_sector: &'static str,
-    pub distance_km: f64,
-}
-
-/// The exchanges that flowed in the step just simulated, as recorded when
-/// they delivered.
-pub fn exchange_rows(m: &Model, step: u32, year: i64) -> Vec<ExchangeRow> {
-    let label = |d: u32| -> String {
-        m.declared_labels
-            .get(d as usize)
-            .cloned()
-            .unwrap_or_default()
-    };
-    m.symbiosis
-        .delivered
-        .iter()
-        .map(|d| ExchangeRow {
-            step,
-            year,
-            from_firm: d.from,
-            to_firm: d.to,
-            material: crate::scenario::MATERIAL_NAMES[d.material as usize],
-            tonnes: d.tonnes,
-            from_label: label(d.from_declared),
-            to_label: label(d.to_declared),
-            from_sector: crate::scenario::SECTOR_NAMES[d.from_sector as usize],
-            to_sector: crate::scenario::SECTOR_NAMES[d.to_sector as usize],
-            distance_km: d.distance_km,
-        })
-        .collect()
-}
-
-/// One row of `firms.csv`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct FirmRow {
-    pub year: i64,
-    pub firm_id: u32,
-    pub label: String,
-    pub sector: &'static str,
-    pub region: String,
-    pub employees: u32,
-    pub output: f64,
-    pub water_use: f64,
-    pub virgin_resource_use: f64,
-    pub waste_generated: f64,
-    pub waste_reused: f64,
-    pub exchanged_tonnes: f64,
-    pub ownership: &'static str,
-    pub cluster_member: bool,
-    pub partners: u32,
-    pub productivity: f64,
-}
-
-/// Every living firm at the end of the step just simulated, by id.
-pub fn firm_rows(m: &Model, year: i64) -> Vec<FirmRow> {
-    let mut by_id: Vec<(usize, &crate::agents::Firm)> = m.firms.iter().enumerate().collect();
-    by_id.sort_unstable_by_key(|(_, f)| f.id);
-    by_id
-        .into_iter()
-        .map(|(i, f)| FirmRow {
-            year,
-            firm_id: f.id,
-            label: m
-                .declared_labels
-                .get(f.declared as usize)
-                .cloned()
-                .unwrap_or_default(),
-            sector: crate::scenario::SECTOR_NAMES[f.sector as usize],
-            region: m.territory.regions[f.region as usize].name.clone(),
-            employees: f.employees,
-            output: f.sales,
-            water_use: f64::from(f.water_use),
-            virgin_resource_use: f64::from(f.virgin_use),
-            waste_generated: f64::from(f.waste),
-            waste_reused: f64::from(f.reused),
-            exchanged_tonnes: f.exchanged_tonnes,
-            ownership: match f.ownership {
-                crate::agents::Ownership::Independent => "independent",
-                crate::agents::Ownership::NationalGroup => "national_group",
-                crate::agents::Ownership::Foreign => "foreign",
-            },
-            cluster_member: f.cluster != NONE,
-            partners: m.network.adjacency.degree(i) as u32,
-            productivity: f.productivity,
-        })
-        .collect()
 }

@@ -1,61 +1,17 @@
-//! Institutions: the State (whose policy is the active regime's levers),
-//! one local authority per region, cluster organisations created under
-//! cluster policy, and research and training organisations.
+//! What institutions do in a step: local authorities move their activity
+//! towards the regime's budget, and cluster policy creates, dissolves and
+//! fills cluster organisations (the State's policy is the active regime's
+//! levers). The institutions themselves are `state::institutions`.
 
 use rand::RngExt;
 use rayon::prelude::*;
 
-use crate::agents::{Firm, NONE};
 use crate::scenario::{N_SECTORS, Scenario};
-use crate::sectors::{Profile, SectorTable};
-use crate::territory::Territory;
-use crate::util::apportion::apportion;
-use crate::util::profile::profile_near;
+use crate::state::agents::{Firm, NONE};
+use crate::state::institutions::{ClusterOrg, Institutions};
+use crate::state::sectors::SectorTable;
+use crate::util::par;
 use crate::util::rng::{Purpose, Streams};
-
-/// A cluster organisation (SPL, pôle de compétitivité, grappe) for one
-/// sector in one region.
-#[derive(Debug, Clone)]
-pub struct ClusterOrg {
-    pub id: u32,
-    pub region: u16,
-    pub sector: u8,
-    /// Year it was created.
-    pub created: i64,
-    /// Member firms at the end of the last membership update.
-    pub members: u32,
-}
-
-/// A research or training organisation (university, lab, technical centre).
-#[derive(Debug, Clone)]
-pub struct ResearchOrg {
-    pub region: u16,
-    pub x: f32,
-    pub y: f32,
-    pub knowledge: Profile,
-}
-
-/// All institutions but the State.
-#[derive(Debug, Clone)]
-pub struct Institutions {
-    /// Activity of each region's local authority, in [0, 1]: the share of
-    /// its potential development budget and powers in use.
-    pub authority_activity: Vec<f64>,
-    /// Active cluster organisations, sorted by id.
-    pub clusters: Vec<ClusterOrg>,
-    pub next_cluster_id: u32,
-    pub research: Vec<ResearchOrg>,
-    /// Research organisations of each region.
-    pub research_by_region: Vec<Vec<u32>>,
-    /// Each local authority's budget shares (see [`crate::governance`]).
-    pub budget_shares: Vec<[f64; 5]>,
-    /// Tiers-lieux of each region.
-    pub tiers_lieux: Vec<u32>,
-    /// Mean environmental concern of each region's residents (last step).
-    pub mean_concern: Vec<f64>,
-    /// Share of each region's residents who took part (last step).
-    pub participation: Vec<f64>,
-}
 
 /// What the cluster policy did in a step.
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,69 +20,11 @@ pub struct ClusterChanges {
     pub dissolved: u32,
 }
 
-impl Institutions {
-    /// Local authorities at the first regime's level, no cluster
-    /// organisation, research organisations placed by population.
-    pub fn new(
-        s: &Scenario,
-        streams: &Streams,
-        territory: &Territory,
-        sectors: &SectorTable,
-    ) -> Self {
-        let n = territory.len();
-        let weights: Vec<f64> = territory.regions.iter().map(|r| r.weight).collect();
-        let counts = apportion(s.institutions.research_organisations as u64, &weights);
-        let mut research = Vec::new();
-        let mut research_by_region = vec![Vec::new(); n];
-        for (r, &count) in counts.iter().enumerate() {
-            for _ in 0..count {
-                let id = research.len() as u32;
-                let mut rng = streams.rng(Purpose::InitResearch, 0, u64::from(id));
-                // A research organisation spans two sectors' knowledge bases.
-                let a = rng.random_range(0..N_SECTORS);
-                let b = rng.random_range(0..N_SECTORS);
-                let mut centroid = sectors.knowledge[a];
-                for (c, x) in centroid.iter_mut().zip(sectors.knowledge[b]) {
-                    *c += x;
-                }
-                let (x, y) = territory.place(r, false, &mut rng);
-                research.push(ResearchOrg {
-                    region: r as u16,
-                    x,
-                    y,
-                    knowledge: profile_near(
-                        &centroid,
-                        s.institutions.research_knowledge_dispersion,
-                        &mut rng,
-                    ),
-                });
-                research_by_region[r].push(id);
-            }
-        }
-        Self {
-            authority_activity: vec![s.regimes.large_firm.local_authority_budget; n],
-            clusters: Vec::new(),
-            next_cluster_id: 0,
-            research,
-            research_by_region,
-            budget_shares: vec![[0.0; 5]; n],
-            tiers_lieux: vec![0; n],
-            mean_concern: vec![s.citizens.initial_concern; n],
-            participation: vec![0.0; n],
-        }
-    }
-
-    /// Local authorities move their activity towards the regime's budget.
-    pub fn update_authorities(&mut self, budget: f64, adjustment: f64, dt: f64) {
-        let rate = 1.0 - (1.0 - adjustment).powf(dt);
-        for a in &mut self.authority_activity {
-            *a += rate * (budget - *a);
-        }
-    }
-
-    /// Position of a cluster id in `clusters`.
-    pub fn cluster_position(&self, id: u32) -> Option<usize> {
-        self.clusters.binary_search_by_key(&id, |c| c.id).ok()
+/// Local authorities move their activity towards the regime's budget.
+pub fn update_authorities(inst: &mut Institutions, budget: f64, adjustment: f64, dt: f64) {
+    let rate = 1.0 - (1.0 - adjustment).powf(dt);
+    for a in &mut inst.authority_activity {
+        *a += rate * (budget - *a);
     }
 }
 
@@ -150,7 +48,7 @@ pub struct ClusterPolicyStep<'a> {
 /// regions whatever the number of threads (a grid per thread or per
 /// split would grow with threads × regions).
 fn region_sector_counts(firms: &[Firm], n: usize) -> Vec<(u32, u64)> {
-    let blocks = crate::util::par::key_ranges(firms.len(), crate::util::par::parts());
+    let blocks = par::key_ranges(firms.len(), par::parts());
     let partial: Vec<(usize, Vec<(u32, u64)>)> = blocks
         .par_iter()
         .map(|&(a, b)| {

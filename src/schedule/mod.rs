@@ -1,4 +1,6 @@
-//! The model: state of all agents and the schedule of one step.
+//! The schedule: building the initial state and the order of the phases
+//! of a step. The state is `state`, each phase's behaviour a file of
+//! `mechanisms`, the rows of a step `statistics`.
 //!
 //! Each step reads the state left by the previous one and writes the next.
 //! Parallel phases compute decisions per agent from that state (with the
@@ -6,184 +8,30 @@
 //! decisions are then applied sequentially. Results therefore do not depend
 //! on the number of threads.
 
-use std::time::Instant;
-
-use crate::agents::{Citizen, Firm, NONE};
-use crate::cooperation::{self, Network};
 use crate::error::{Error, Result};
-use crate::governance;
-use crate::init;
-use crate::innovation;
-use crate::institutions::{self, ClusterPolicyStep, Institutions};
-use crate::labour;
-use crate::materials::{Prices, Technology};
-use crate::metrics::{self, RegionRow, StepRow, Tally};
-use crate::production::{self, Market};
-use crate::proximity::Kernel;
-use crate::reach::Reaches;
-use crate::regimes::{self, Regime};
+use crate::mechanisms::{
+    cooperation, governance, innovation, institutions, labour, production, shocks, symbiosis,
+};
+use crate::scenario::Scenario;
 use crate::scenario::trends::trend_year;
-use crate::scenario::{N_SECTORS, RegimeParams, Scenario};
-use crate::sectors::SectorTable;
-use crate::shocks::{self, EventRow};
-use crate::symbiosis::{self, Symbiosis};
-use crate::territory::Territory;
+use crate::state::bookkeeping;
+use crate::state::context::{Market, Memory, StepContext};
+use crate::state::exchanges::Symbiosis;
+use crate::state::institutions::Institutions;
+use crate::state::materials::{Prices, Technology};
+use crate::state::model::Model;
+use crate::state::network::Network;
+use crate::state::proximity::Kernel;
+use crate::state::reach::Reaches;
+use crate::state::regimes;
+use crate::state::sectors::SectorTable;
+use crate::state::tally::Tally;
+use crate::state::territory::Territory;
+use crate::state::timings::{Lap, Timings};
+use crate::statistics::{self, StepOutput};
 use crate::util::rng::Streams;
 
-/// What holds for the whole of one step.
-#[derive(Debug, Clone)]
-pub struct StepContext {
-    pub step: u32,
-    /// Calendar year of the step.
-    pub year: i64,
-    /// Fractional year at the start of the step.
-    pub t: f64,
-    /// Length of the step, years.
-    pub dt: f64,
-    pub regime: Regime,
-    pub levers: RegimeParams,
-    pub kernel: Kernel,
-    pub demand_shares: [f64; N_SECTORS],
-    /// Multiplier of energy materials' virgin prices (energy-price shocks).
-    pub energy_factor: f64,
-    /// Material prices in force.
-    pub prices: Prices,
-    /// First step of a calendar year.
-    pub new_year: bool,
-}
-
-impl StepContext {
-    /// `x^dt`, the share of a yearly survival probability `x` over one
-    /// step. For yearly steps this is `x` itself (`pow(x, 1)` is exactly `x`),
-    /// which saves a `pow` call per agent in the hottest loops.
-    #[inline]
-    pub fn per_step(&self, x: f64) -> f64 {
-        if self.dt == 1.0 { x } else { x.powf(self.dt) }
-    }
-}
-
-/// Aggregates of the previous step that agents react to.
-#[derive(Debug, Clone, Default)]
-pub struct Memory {
-    /// Employment-weighted geometric mean productivity per sector.
-    pub sector_productivity: [f64; N_SECTORS],
-}
-
-/// One row of output per step: the national series and the regional rows.
-#[derive(Debug, Clone)]
-pub struct StepOutput {
-    pub row: StepRow,
-    pub regions: Vec<RegionRow>,
-    /// Shocks that started in this step.
-    pub events: Vec<EventRow>,
-}
-
-/// Wall time spent in each phase of the step, summed over steps (seconds).
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Timings {
-    /// Shocks, local authorities' budgets, cluster policy, tiers-lieux.
-    pub institutions: f64,
-    /// Sales, profits and desired employment.
-    pub production: f64,
-    /// Material flows and industrial symbiosis.
-    pub symbiosis: f64,
-    /// Innovation and productivity.
-    pub innovation: f64,
-    /// Cooperation, part 1: drawing partner candidates (space, network,
-    /// ecosystem centres, research links, events) and their tie probability.
-    pub partner_search: f64,
-    /// Cooperation, part 2: renewal and decay of ties, applying proposals
-    /// within capacities, learning.
-    pub cooperation: f64,
-    /// Firm fates (exits, relocations, lay-offs) and new firms.
-    pub firm_demography: f64,
-    /// Citizens: retirement and entrants, skills, start-up decisions,
-    /// labour-force growth, and (in the statistics step) regional opinion.
-    pub citizens: f64,
-    /// Matching job seekers and vacancies.
-    pub labour_market: f64,
-    /// The step's statistics (time-series and regional rows).
-    pub statistics: f64,
-}
-
-impl Timings {
-    /// Phases in schedule order with their names.
-    pub fn phases(&self) -> [(&'static str, f64); 10] {
-        [
-            ("institutions", self.institutions),
-            ("production", self.production),
-            ("symbiosis", self.symbiosis),
-            ("innovation", self.innovation),
-            ("partner search", self.partner_search),
-            ("cooperation", self.cooperation),
-            ("firm demography", self.firm_demography),
-            ("citizens", self.citizens),
-            ("labour market", self.labour_market),
-            ("statistics", self.statistics),
-        ]
-    }
-}
-
-/// A stopwatch that charges the time since its last lap to a phase.
-pub(crate) struct Lap(Instant);
-
-impl Lap {
-    pub(crate) fn start() -> Self {
-        Self(Instant::now())
-    }
-
-    /// Add the time since the last lap to `slot`.
-    pub(crate) fn lap(&mut self, slot: &mut f64) {
-        let now = Instant::now();
-        *slot += (now - self.0).as_secs_f64();
-        self.0 = now;
-    }
-}
-
-/// The simulated territory and its agents.
-pub struct Model {
-    pub scenario: Scenario,
-    pub(crate) streams: Streams,
-    pub territory: Territory,
-    pub sectors: SectorTable,
-    /// Living firms, stored by region (see `labour::compact`).
-    pub firms: Vec<Firm>,
-    /// Spare buffer the compaction gathers the firms into (performance
-    /// only: its contents mean nothing).
-    pub(crate) firm_buffer: Vec<Firm>,
-    /// Firm id → index in `firms`, or [`NONE`] for firms that exited.
-    pub(crate) index_of: Vec<u32>,
-    /// Each citizen's employer index in `firms` (or [`NONE`]), kept in step
-    /// with the citizens and firms by the labour phase and the compaction,
-    /// so that no step looks up every citizen's employer id.
-    pub(crate) employer_keys: Vec<u32>,
-    pub(crate) next_firm_id: u32,
-    pub citizens: Vec<Citizen>,
-    pub network: Network,
-    pub symbiosis: Symbiosis,
-    pub institutions: Institutions,
-    pub(crate) technology: Technology,
-    /// Labels of declared firms (index = `Firm::declared`).
-    pub declared_labels: Vec<String>,
-    /// Closing year of each declared firm (0: never).
-    pub(crate) declared_closing: Vec<i64>,
-    /// Whether each declared firm has been created.
-    pub(crate) declared_created: Vec<bool>,
-    /// CO2 emitted by firms of each region in the last step, t/year.
-    pub region_co2: Vec<f64>,
-    /// Material costs of all firms in the last step, output units/year.
-    pub material_cost: f64,
-    /// By-products sent to other firms by firms of each region in the last step, t/year.
-    pub region_reused: Vec<f64>,
-    /// Tonnes exchanged in the last step.
-    pub exchanged_last: f64,
-    pub(crate) memory: Memory,
-    /// Partitions of the regions for the destination draws of large
-    /// territories (see `reach`).
-    pub(crate) reaches: Reaches,
-    step: u32,
-    pub(crate) timings: Timings,
-}
+pub mod init;
 
 impl Model {
     /// Build the initial state of a validated scenario.
@@ -233,39 +81,9 @@ impl Model {
             step: 0,
             timings: Timings::default(),
         };
-        labour::refresh_workforce(&mut model);
+        bookkeeping::refresh_workforce(&mut model);
         model.memory = production::initial_memory(&model);
         Ok(model)
-    }
-
-    /// Number of steps of the run.
-    pub fn total_steps(&self) -> u32 {
-        let r = &self.scenario.run;
-        ((r.end_year - r.start_year + 1) * r.steps_per_year) as u32
-    }
-
-    /// Steps done so far.
-    pub fn steps_done(&self) -> u32 {
-        self.step
-    }
-
-    /// Seconds spent in each phase so far.
-    pub fn timings(&self) -> &Timings {
-        &self.timings
-    }
-
-    /// Whether every step of the run has been simulated.
-    pub fn is_done(&self) -> bool {
-        self.step >= self.total_steps()
-    }
-
-    /// Index of a living firm.
-    #[inline]
-    pub(crate) fn index(&self, id: u32) -> Option<usize> {
-        match self.index_of.get(id as usize) {
-            Some(&i) if i != NONE => Some(i as usize),
-            _ => None,
-        }
     }
 
     fn context(&self) -> StepContext {
@@ -321,7 +139,8 @@ impl Model {
         //    policy, tiers-lieux.
         governance::update_budgets(self);
         let s = &self.scenario;
-        self.institutions.update_authorities(
+        institutions::update_authorities(
+            &mut self.institutions,
             ctx.levers.local_authority_budget,
             s.institutions.authority_adjustment,
             ctx.dt,
@@ -330,7 +149,7 @@ impl Model {
             &mut self.institutions,
             &mut self.firms,
             s,
-            &ClusterPolicyStep {
+            &institutions::ClusterPolicyStep {
                 streams: &self.streams,
                 step: ctx.step,
                 year: ctx.year,
@@ -375,8 +194,9 @@ impl Model {
 
         // 6. Statistics (with the regions' opinion, summed in the same pass
         //    over the citizens) and memory for the next step.
-        let (mut out, opinion) = metrics::collect(self, &ctx, &market, &tally);
-        governance::set_opinion(self, opinion);
+        let (mut out, opinion) = statistics::collect(self, &ctx, &market, &tally);
+        self.institutions.mean_concern = opinion.mean_concern;
+        self.institutions.participation = opinion.participation;
         out.events = events;
         self.memory = production::remember(self);
         clock.lap(&mut self.timings.statistics);
@@ -389,6 +209,7 @@ impl Model {
 mod tests {
     use super::*;
     use crate::scenario::{parse_override, resolve_str};
+    use crate::state::agents::NONE;
 
     fn small(extra: &[&str]) -> Scenario {
         let mut sets = vec![
@@ -407,7 +228,7 @@ mod tests {
             "firms stored by region"
         );
         assert!(
-            crate::metrics::firm_rows(m, 0)
+            crate::statistics::firms::firm_rows(m, 0)
                 .windows(2)
                 .all(|w| w[0].firm_id < w[1].firm_id),
             "firms.csv lists firms by id"
@@ -499,7 +320,7 @@ mod tests {
         }
     }
 
-    fn rows_with_threads(threads: usize) -> Vec<crate::metrics::StepRow> {
+    fn rows_with_threads(threads: usize) -> Vec<crate::statistics::StepRow> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -517,5 +338,37 @@ mod tests {
     #[test]
     fn sequential_and_parallel_agree() {
         assert_eq!(rows_with_threads(1), rows_with_threads(3));
+    }
+
+    /// Replicates share one map: a model's territory follows the territory
+    /// seed, not the run seed.
+    #[test]
+    fn the_map_follows_the_territory_seed_not_the_run_seed() {
+        let map = |run_seed: i64, territory_seed: i64| {
+            let mut s = crate::scenario::Scenario::default();
+            s.population.firms = 200;
+            s.population.citizens = 2000;
+            s.run.seed = run_seed;
+            s.territory.seed = territory_seed;
+            let m = crate::state::model::Model::new(s).unwrap();
+            let centres: Vec<(f64, f64, f64)> = m
+                .territory
+                .regions
+                .iter()
+                .map(|r| (r.x, r.y, r.weight))
+                .collect();
+            let firms: Vec<(f32, f32)> = m.firms.iter().map(|f| (f.x, f.y)).collect();
+            (centres, firms)
+        };
+        let (a, firms_a) = map(1, 1);
+        let (b, firms_b) = map(2, 1);
+        assert_eq!(a, b, "another run seed moved the regions");
+        assert_ne!(firms_a, firms_b, "the run seed places the firms");
+        let (c, _) = map(1, 2);
+        assert_eq!(a.len(), c.len());
+        assert!(
+            a.iter().zip(&c).all(|(p, q)| (p.0, p.1) != (q.0, q.1)),
+            "another territory seed kept a region in place"
+        );
     }
 }
