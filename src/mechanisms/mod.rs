@@ -4,6 +4,7 @@
 //! what two mechanisms share lives below them. The order in which they run
 //! is the schedule's (`schedule`).
 
+pub mod citizens;
 pub mod cooperation;
 pub mod demography;
 pub mod governance;

@@ -10,7 +10,8 @@
 
 use crate::error::{Error, Result};
 use crate::mechanisms::{
-    cooperation, governance, innovation, institutions, labour, production, shocks, symbiosis,
+    citizens, cooperation, demography, governance, innovation, institutions, labour, production,
+    shocks, symbiosis,
 };
 use crate::scenario::Scenario;
 use crate::scenario::trends::trend_year;
@@ -133,7 +134,7 @@ impl Model {
         } else {
             Vec::new()
         };
-        labour::close_marked(self, &mut tally);
+        demography::close_marked(self, &mut tally);
 
         // 1. Institutions: local authorities and their budgets, cluster
         //    policy, tiers-lieux.
@@ -188,9 +189,25 @@ impl Model {
         // (Times its partner search and its other parts itself.)
         cooperation::cooperate(self, &ctx, &mut tally);
 
-        // 5. Firm exits, separations, entries, citizens, labour market.
-        labour::labour_market(self, &ctx, &market, &mut tally)?;
+        // 5. Firm turnover, the citizens' year, new firms and the labour
+        //    market.
         clock = Lap::start();
+        let mut turnover = demography::fates(self, &ctx, &market, &mut tally)?;
+        clock.lap(&mut self.timings.firm_demography);
+        let startups = citizens::year(self, &ctx, &market, &mut turnover, &mut tally);
+        clock.lap(&mut self.timings.citizens);
+        let new = demography::new_firms(self, &ctx, &turnover.founders, &startups, &mut tally);
+        clock.lap(&mut self.timings.firm_demography);
+        if ctx.new_year {
+            citizens::labour_force_growth(self, &ctx, &market, &mut turnover.keys, &mut tally);
+        }
+        clock.lap(&mut self.timings.citizens);
+        let targets = demography::add_new_firms(self, &market, new, &mut turnover);
+        clock.lap(&mut self.timings.firm_demography);
+        labour::match_jobs(self, &ctx, &market, targets, &mut turnover, &mut tally);
+        clock.lap(&mut self.timings.labour_market);
+        demography::remove_exits(self, turnover, &mut tally);
+        clock.lap(&mut self.timings.firm_demography);
 
         // 6. Statistics (with the regions' opinion, summed in the same pass
         //    over the citizens) and memory for the next step.

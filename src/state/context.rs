@@ -70,3 +70,18 @@ pub struct Market {
     /// Labour cost multiplier by region (congestion).
     pub region_cost: Vec<f64>,
 }
+
+/// What firm turnover, the citizens' year and the labour market hand on to
+/// each other within a step: filled by `demography::fates`, updated by the
+/// steps after it, given back by `demography::remove_exits`.
+#[derive(Debug, Default)]
+pub struct Turnover {
+    /// Each citizen's employer index in `firms` (or `NONE`), kept up to date
+    /// through the phase: separations, retirements, founders, hires.
+    pub keys: Vec<u32>,
+    /// Whether each firm (by index) exits at the end of the step.
+    pub dead: Vec<bool>,
+    /// Employees who leave to found a spin-off: (citizen, parent firm
+    /// index), in firm order.
+    pub founders: Vec<(u32, usize)>,
+}
