@@ -18,7 +18,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
-use crate::scenario::N_KNOWLEDGE;
+use crate::scenario::{CooperationParams, N_KNOWLEDGE};
 use crate::state::agents::{NONE, Near};
 use crate::state::authorities::{CLUSTER, relative_share};
 use crate::state::context::StepContext;
@@ -454,19 +454,59 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
     events
 }
 
-/// One step of cooperation.
+/// One step of cooperation: ties are renewed or decay, firms search for
+/// partners and research links, meet at events, and the ties proposed form
+/// within capacities; then firms learn from their partners.
 pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
     let mut clock = Lap::start();
-    let n = model.firms.len();
     let c = model.scenario.cooperation.clone();
-
-    // 1. Renewal and decay of existing ties.
-    let decay = (1.0 - c.tie_decay).powf(ctx.dt) as f32;
-    let m: &Model = model;
     // Firms do not move nor learn until `learn` below: one view serves
     // renewal, search, events and learning.
-    let mut views = Near::all(&m.firms);
+    let mut views = Near::all(&model.firms);
+    renew_ties(model, ctx, &c, &views, tally);
+    // From here to the new ties, each view knows where its partners are.
+    model.network.adjacency.place(&mut views);
     let near = &views[..];
+
+    clock.lap(&mut model.timings.cooperation);
+
+    let reach = model
+        .reaches
+        .get(&model.territory, ctx.kernel.decay_km, ctx.step);
+    let m: &Model = model;
+    let space = SearchSpace::new(m, &model.territory, ctx, reach);
+    let (mut proposal_parts, research) = search_partners(m, ctx, &c, near, &space);
+    let research = par::concat(&research);
+    model
+        .firms
+        .par_iter_mut()
+        .zip(research)
+        .for_each(|(f, r)| f.research = r);
+    // The proposals of the batches, then those of the events' meetings:
+    // copied into one list in parallel once all are known.
+    proposal_parts.extend(meet_at_events(model, ctx, &c, near, &space, tally));
+    let proposals = par::concat(&proposal_parts);
+    drop(proposal_parts);
+
+    clock.lap(&mut model.timings.partner_search);
+
+    form_ties(model, ctx, proposals, tally);
+    learn(model, near, ctx);
+    clock.lap(&mut model.timings.cooperation);
+}
+
+/// Renewal and decay of existing ties: a tie is renewed with probability
+/// `renewal_rate · P` a year, else loses strength; weak ties dissolve.
+fn renew_ties(
+    model: &mut Model,
+    ctx: &StepContext,
+    c: &CooperationParams,
+    views: &[Near],
+    tally: &mut Tally,
+) {
+    let decay = (1.0 - c.tie_decay).powf(ctx.dt) as f32;
+    let m: &Model = model;
+    let near = views;
     // Gather both firms' views first: tight loops of independent loads keep
     // many cache misses in flight, where the full renewal (a stream per
     // tie) would wait for each in turn.
@@ -492,20 +532,20 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         })
         .collect();
     let before = model.network.ties().len();
-    model.network.retain(&kept, n);
+    model.network.retain(&kept, model.firms.len());
     tally.ties_dissolved = (before - model.network.ties().len()) as u32;
-    // From here to the new ties, each view knows where its partners are.
-    model.network.adjacency.place(&mut views);
-    let near = &views[..];
+}
 
-    clock.lap(&mut model.timings.cooperation);
-
-    // 2. Partner search and research links.
-    let reach = model
-        .reaches
-        .get(&model.territory, ctx.kernel.decay_km, ctx.step);
-    let m: &Model = model;
-    let space = SearchSpace::new(m, &model.territory, ctx, reach);
+/// Partner search and research links, per batch of firms: the proposals
+/// of each batch (in no particular order: they are sorted on every field
+/// later) and its firms' research links.
+fn search_partners(
+    m: &Model,
+    ctx: &StepContext,
+    c: &CooperationParams,
+    near: &[Near],
+    space: &SearchSpace,
+) -> (Vec<Vec<Proposal>>, Vec<Vec<u32>>) {
     let lev = &ctx.levers;
     let seek_research = 1.0 - (1.0 - lev.open_innovation).powf(ctx.dt);
     let drop_research = 1.0 - (1.0 - m.scenario.institutions.research_link_decay).powf(ctx.dt);
@@ -520,7 +560,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             s.left -= 1;
             match candidate(
                 m,
-                &space,
+                space,
                 s.i,
                 c.network_share,
                 lev.business_ecosystems,
@@ -603,16 +643,17 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
                 f.research
             }
         } else if rng.random::<f64>() < seek_research {
-            research_candidate(m, ctx, &space, s.i, rng).unwrap_or(NONE)
+            research_candidate(m, ctx, space, s.i, rng).unwrap_or(NONE)
         } else {
             NONE
         }
     };
     // Per batch of firms: its proposals and its firms' research links.
-    let searches: Vec<(Vec<Proposal>, Vec<u32>)> = (0..n.div_ceil(INTERLEAVE))
+    let searches: Vec<(Vec<Proposal>, Vec<u32>)> = (0..m.firms.len().div_ceil(INTERLEAVE))
         .into_par_iter()
         .map(|b| {
-            let mut batch: Vec<Search> = (b * INTERLEAVE..((b + 1) * INTERLEAVE).min(n))
+            let mut batch: Vec<Search> = (b * INTERLEAVE
+                ..((b + 1) * INTERLEAVE).min(m.firms.len()))
                 .map(start)
                 .collect();
             let mut out = Vec::new();
@@ -620,20 +661,20 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             (out, batch.into_iter().map(finish).collect())
         })
         .collect();
-    // The proposals of the batches, then those of the events' meetings:
-    // copied into one list in parallel once all are known.
-    let (mut proposal_parts, research): (Vec<Vec<Proposal>>, Vec<Vec<u32>>) =
-        searches.into_iter().unzip();
-    let research = par::concat(&research);
-    model
-        .firms
-        .par_iter_mut()
-        .zip(research)
-        .for_each(|(f, r)| f.research = r);
+    searches.into_iter().unzip()
+}
 
-    // 3. Events: temporary geographic proximity.
-    let m: &Model = model;
-    let events = schedule_events(m, ctx, &space);
+/// Events: temporary geographic proximity. Each attendee meets a few
+/// others at each event it attends; returns the proposals of the meetings.
+fn meet_at_events(
+    m: &Model,
+    ctx: &StepContext,
+    c: &CooperationParams,
+    near: &[Near],
+    space: &SearchSpace,
+    tally: &mut Tally,
+) -> Vec<Vec<Proposal>> {
+    let events = schedule_events(m, ctx, space);
     tally.events = events.len() as u32;
     let mut attendance: Vec<(u32, u32)> = events
         .iter()
@@ -670,7 +711,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         }
     };
     let groups: Vec<&[(u32, u32)]> = attendance.chunk_by(|a, b| a.0 == b.0).collect();
-    let meetings: Vec<Vec<Proposal>> = groups
+    groups
         .par_chunks(INTERLEAVE)
         .map(|chunk| {
             let mut batch: Vec<Meeting> = chunk
@@ -720,14 +761,16 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
             );
             out
         })
-        .collect();
-    proposal_parts.extend(meetings);
-    let mut proposals = par::concat(&proposal_parts);
-    drop(proposal_parts);
+        .collect()
+}
 
-    clock.lap(&mut model.timings.partner_search);
-
-    // 4. Apply proposals in a fixed order within tie capacities.
+/// Apply proposals in a fixed order within tie capacities.
+fn form_ties(
+    model: &mut Model,
+    ctx: &StepContext,
+    mut proposals: Vec<Proposal>,
+    tally: &mut Tally,
+) {
     // One proposal per pair (the first in random order), then all in random order.
     // Sorting on every field (then on a key unique after dedup) makes the
     // order independent of the sort algorithm: the parallel sorts agree
@@ -785,11 +828,7 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         })
         .collect();
     tally.ties_formed = formed.len() as u32;
-    model.network.add(formed, n);
-
-    // 5. Learning and local embeddedness.
-    learn(model, near, ctx);
-    clock.lap(&mut model.timings.cooperation);
+    model.network.add(formed, model.firms.len());
 }
 
 fn research_candidate<R: rand::Rng + ?Sized>(
