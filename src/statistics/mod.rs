@@ -163,6 +163,65 @@ pub fn collect(
     tally: &Tally,
 ) -> (StepOutput, RegionalOpinion) {
     let n_regions = m.territory.len();
+    // Citizens on one side, firms then ties on the other: each side sums
+    // in its own fixed order, so the bits do not depend on the threads.
+    let (people, (firms, ties)) = rayon::join(
+        || citizen_stats(m, n_regions),
+        || (firm_stats(m, n_regions), tie_stats(m, n_regions)),
+    );
+    let row = step_row(m, ctx, market, tally, &people, &firms, &ties);
+    let regions = region_rows(m, ctx, &people, &firms, &ties);
+    let out = StepOutput {
+        row,
+        regions,
+        events: Vec::new(),
+    };
+    (out, people.opinion)
+}
+
+/// One pass over the citizens: unemployment, skills, concern and
+/// participation, and each region's opinion.
+fn citizen_stats(m: &Model, n_regions: usize) -> CitizenStats {
+    let mut c_stats = CitizenStats {
+        region_unemployed: vec![0u64; n_regions],
+        ..CitizenStats::default()
+    };
+    let mut opinion = OpinionSums::new(n_regions);
+    for c in &m.citizens {
+        opinion.add(c.region as usize, c.concern, c.participant);
+        if !c.employed() {
+            c_stats.region_unemployed[c.region as usize] += 1;
+            c_stats.unemployed += 1;
+        }
+        c_stats.skill_sum += f64::from(c.skill);
+        c_stats.participants += u64::from(c.participant);
+        c_stats.concern_sum += f64::from(c.concern);
+    }
+    c_stats.region_residents = opinion.residents().to_vec();
+    c_stats.opinion = opinion.finish();
+    c_stats
+}
+
+/// What the statistics sum over the firms, in firm order.
+struct FirmStats {
+    /// Employment and firms by size class (micro, SME, large).
+    emp_class: [u64; 3],
+    count_class: [u64; 3],
+    region_firms: Vec<u64>,
+    region_emp: Vec<u64>,
+    /// Employment in large firms.
+    region_large: Vec<u64>,
+    region_output: Vec<f64>,
+    /// Employment-weighted sums of productivity, and of local sourcing
+    /// over large firms (with their employment).
+    prod_sum: f64,
+    sourcing: f64,
+    large_emp: f64,
+    members: u64,
+    research_links: u64,
+}
+
+fn firm_stats(m: &Model, n_regions: usize) -> FirmStats {
     let mut emp_class = [0u64; 3];
     let mut count_class = [0u64; 3];
     let mut region_firms = vec![0u64; n_regions];
@@ -173,98 +232,131 @@ pub fn collect(
     let (mut sourcing, mut large_emp) = (0.0, 0.0);
     let mut members = 0u64;
     let mut research_links = 0u64;
+    for f in &m.firms {
+        let e = u64::from(f.employees);
+        let class = match SizeClass::of(f.employees) {
+            SizeClass::Micro => 0,
+            SizeClass::Sme => 1,
+            SizeClass::Large => 2,
+        };
+        emp_class[class] += e;
+        count_class[class] += 1;
+        let r = f.region as usize;
+        region_firms[r] += 1;
+        region_emp[r] += e;
+        region_output[r] += f.sales;
+        prod_sum += f.productivity * e as f64;
+        if class == 2 {
+            region_large[r] += e;
+            sourcing += f64::from(f.embeddedness) * e as f64;
+            large_emp += e as f64;
+        }
+        if f.cluster != NONE {
+            members += 1;
+        }
+        if f.research != NONE {
+            research_links += 1;
+        }
+    }
+    FirmStats {
+        emp_class,
+        count_class,
+        region_firms,
+        region_emp,
+        region_large,
+        region_output,
+        prod_sum,
+        sourcing,
+        large_emp,
+        members,
+        research_links,
+    }
+}
+
+/// What the statistics sum over the ties, in tie order.
+struct TieStats {
+    /// Ties with an end in each region, and those with both.
+    region_ties: Vec<u64>,
+    local_ties: Vec<u64>,
+    nonlocal: u64,
+    dist_sum: f64,
+    by_origin: [u64; 6],
+}
+
+fn tie_stats(m: &Model, n_regions: usize) -> TieStats {
     let mut region_ties = vec![0u64; n_regions];
     let mut local_ties = vec![0u64; n_regions];
     let mut nonlocal = 0u64;
     let mut dist_sum = 0.0;
     let mut by_origin = [0u64; 6];
-    // Citizens on one side, firms then ties on the other: each side sums
-    // in its own fixed order, so the bits do not depend on the threads.
-    let citizen_stats = || {
-        let mut c_stats = CitizenStats {
-            region_unemployed: vec![0u64; n_regions],
-            ..CitizenStats::default()
-        };
-        let mut opinion = OpinionSums::new(n_regions);
-        for c in &m.citizens {
-            opinion.add(c.region as usize, c.concern, c.participant);
-            if !c.employed() {
-                c_stats.region_unemployed[c.region as usize] += 1;
-                c_stats.unemployed += 1;
-            }
-            c_stats.skill_sum += f64::from(c.skill);
-            c_stats.participants += u64::from(c.participant);
-            c_stats.concern_sum += f64::from(c.concern);
+    // Looking up both firms of every tie is the costly part: done in
+    // parallel; the sums below then run in tie order, as before.
+    let located: Vec<(u16, u16, f64)> = m
+        .network
+        .ends()
+        .par_iter()
+        .map(|&(i, j)| {
+            let (a, b) = (&m.firms[i as usize], &m.firms[j as usize]);
+            (a.region, b.region, distance((a.x, a.y), (b.x, b.y)))
+        })
+        .collect();
+    for (t, (ra, rb, d)) in m.network.ties().iter().zip(located) {
+        let (ra, rb) = (ra as usize, rb as usize);
+        if ra == rb {
+            region_ties[ra] += 1;
+            local_ties[ra] += 1;
+        } else {
+            region_ties[ra] += 1;
+            region_ties[rb] += 1;
+            nonlocal += 1;
         }
-        c_stats.region_residents = opinion.residents().to_vec();
-        c_stats.opinion = opinion.finish();
-        c_stats
-    };
-    let firm_and_tie_stats = || {
-        for f in &m.firms {
-            let e = u64::from(f.employees);
-            let class = match SizeClass::of(f.employees) {
-                SizeClass::Micro => 0,
-                SizeClass::Sme => 1,
-                SizeClass::Large => 2,
-            };
-            emp_class[class] += e;
-            count_class[class] += 1;
-            let r = f.region as usize;
-            region_firms[r] += 1;
-            region_emp[r] += e;
-            region_output[r] += f.sales;
-            prod_sum += f.productivity * e as f64;
-            if class == 2 {
-                region_large[r] += e;
-                sourcing += f64::from(f.embeddedness) * e as f64;
-                large_emp += e as f64;
-            }
-            if f.cluster != NONE {
-                members += 1;
-            }
-            if f.research != NONE {
-                research_links += 1;
-            }
-        }
+        dist_sum += d;
+        by_origin[t.origin as usize] += 1;
+    }
+    TieStats {
+        region_ties,
+        local_ties,
+        nonlocal,
+        dist_sum,
+        by_origin,
+    }
+}
 
-        // Looking up both firms of every tie is the costly part: done in
-        // parallel; the sums below then run in tie order, as before.
-        let located: Vec<(u16, u16, f64)> = m
-            .network
-            .ends()
-            .par_iter()
-            .map(|&(i, j)| {
-                let (a, b) = (&m.firms[i as usize], &m.firms[j as usize]);
-                (a.region, b.region, distance((a.x, a.y), (b.x, b.y)))
-            })
-            .collect();
-        for (t, (ra, rb, d)) in m.network.ties().iter().zip(located) {
-            let (ra, rb) = (ra as usize, rb as usize);
-            if ra == rb {
-                region_ties[ra] += 1;
-                local_ties[ra] += 1;
-            } else {
-                region_ties[ra] += 1;
-                region_ties[rb] += 1;
-                nonlocal += 1;
-            }
-            dist_sum += d;
-            by_origin[t.origin as usize] += 1;
-        }
-    };
-    let (
-        CitizenStats {
-            region_residents,
-            region_unemployed,
-            unemployed,
-            skill_sum,
-            participants,
-            concern_sum,
-            opinion,
-        },
-        (),
-    ) = rayon::join(citizen_stats, firm_and_tie_stats);
+/// The row of `timeseries.csv`.
+fn step_row(
+    m: &Model,
+    ctx: &StepContext,
+    market: &Market,
+    tally: &Tally,
+    people: &CitizenStats,
+    fs: &FirmStats,
+    ts: &TieStats,
+) -> StepRow {
+    let n_regions = m.territory.len();
+    let &CitizenStats {
+        unemployed,
+        skill_sum,
+        participants,
+        concern_sum,
+        ..
+    } = people;
+    let &FirmStats {
+        emp_class,
+        count_class,
+        ref region_emp,
+        prod_sum,
+        sourcing,
+        large_emp,
+        members,
+        research_links,
+        ..
+    } = fs;
+    let &TieStats {
+        nonlocal,
+        dist_sum,
+        by_origin,
+        ..
+    } = ts;
     let labour_force = m.citizens.len() as u64;
     let employment: u64 = emp_class.iter().sum();
     let emp_f = employment as f64;
@@ -278,14 +370,8 @@ pub fn collect(
     let ties_f = ties as f64;
     let share = |o: Origin| ratio(by_origin[o as usize] as f64, ties_f);
     let sym = &tally.symbiosis;
-    let region_reused = &m.region_reused;
-    let mut region_clusters = vec![0u64; n_regions];
-    for c in &m.institutions.clusters {
-        region_clusters[c.region as usize] += 1;
-    }
     let activity = &m.institutions.authority_activity;
-
-    let row = StepRow {
+    StepRow {
         step: ctx.step,
         year: ctx.year,
         regime: ctx.regime.name(),
@@ -370,9 +456,31 @@ pub fn collect(
         energy_price_index: ctx.energy_factor,
         landfill_tax: ctx.levers.landfill_tax,
         carbon_price: ctx.levers.carbon_price,
-    };
+    }
+}
 
-    let regions = (0..n_regions)
+/// The rows of `regions.csv`.
+fn region_rows(
+    m: &Model,
+    ctx: &StepContext,
+    people: &CitizenStats,
+    fs: &FirmStats,
+    ts: &TieStats,
+) -> Vec<RegionRow> {
+    let n_regions = m.territory.len();
+    let (region_residents, region_unemployed) =
+        (&people.region_residents, &people.region_unemployed);
+    let opinion = &people.opinion;
+    let (region_firms, region_emp) = (&fs.region_firms, &fs.region_emp);
+    let (region_large, region_output) = (&fs.region_large, &fs.region_output);
+    let (region_ties, local_ties) = (&ts.region_ties, &ts.local_ties);
+    let region_reused = &m.region_reused;
+    let mut region_clusters = vec![0u64; n_regions];
+    for c in &m.institutions.clusters {
+        region_clusters[c.region as usize] += 1;
+    }
+    let activity = &m.institutions.authority_activity;
+    (0..n_regions)
         .map(|r| {
             let reg = &m.territory.regions[r];
             RegionRow {
@@ -399,11 +507,5 @@ pub fn collect(
                 mean_environmental_concern: opinion.mean_concern[r],
             }
         })
-        .collect();
-    let out = StepOutput {
-        row,
-        regions,
-        events: Vec::new(),
-    };
-    (out, opinion)
+        .collect()
 }
