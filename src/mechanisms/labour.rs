@@ -55,10 +55,33 @@ fn matching(
     queue: &[u32],
     tally: &mut Tally,
 ) -> u32 {
-    let n_regions = model.territory.len();
     let decay = model.scenario.labour.search_decay_km;
     let reach = model.reaches.get(&model.territory, decay, ctx.step);
     let m: &Model = model;
+    let Vacancies {
+        open,
+        by_region,
+        cumulative,
+        totals,
+    } = vacancies(m, targets, queue);
+    let kernel = RegionDraw::new(&m.territory, totals, decay, reach);
+    let apps = applications(m, ctx, &kernel, &cumulative, &by_region);
+    let hires = hire(apps, open, m.citizens.len());
+    take_up(model, keys, hires, tally)
+}
+
+/// The vacancies of a step: per firm, and per region the firms with
+/// vacancies (in firm order) with their rank in this step's hiring queue,
+/// their cumulative vacancies and the region's total.
+struct Vacancies {
+    open: Vec<u32>,
+    by_region: Vec<Vec<(u32, u32)>>,
+    cumulative: Vec<Cumulative>,
+    totals: Vec<f64>,
+}
+
+fn vacancies(m: &Model, targets: &[u32], queue: &[u32]) -> Vacancies {
+    let n_regions = m.territory.len();
     let vacancies: Vec<u32> = m
         .firms
         .par_iter()
@@ -98,18 +121,38 @@ fn matching(
         cumulative.push(cum);
         region_vacancies.push(total);
     }
-    let kernel = RegionDraw::new(&m.territory, region_vacancies, decay, reach);
+    Vacancies {
+        open: vacancies,
+        by_region,
+        cumulative,
+        totals: region_vacancies,
+    }
+}
+
+/// A job application: the firm's rank in this step's hiring queue, the
+/// firm, the applicant's priority key and the citizen.
+type Application = (u32, u32, u32, u32);
+
+/// Each job seeker's applications, drawn from its job-search stream:
+/// a region by the distance kernel over vacancies, then a vacancy in it.
+/// Sorted on every field (the hiring order).
+fn applications(
+    m: &Model,
+    ctx: &StepContext,
+    kernel: &RegionDraw,
+    cumulative: &[Cumulative],
+    by_region: &[Vec<(u32, u32)>],
+) -> Vec<Application> {
     let applications = m.scenario.labour.applications as usize;
     let noise = m.scenario.labour.hiring_noise;
     // (firm's rank in this step's hiring queue, firm, applicant's priority
     // key, citizen); applicant priority: skill plus noise.
-    let (cumulative, by_region) = (&cumulative, &by_region);
     // The order of `apps` does not matter (it is sorted on every field
     // next), so each block of citizens does its lookups in three passes
     // over all its applications: draw and find the block of the region's
     // vacancy list (then prefetch it), find the firm's slot (prefetch it),
     // read it. The loads of a pass are independent and in flight together.
-    let apps: Vec<Vec<(u32, u32, u32, u32)>> = m
+    let apps: Vec<Vec<Application>> = m
         .citizens
         .par_chunks(APPLICATION_BLOCK)
         .enumerate()
@@ -157,11 +200,16 @@ fn matching(
         .collect();
     let mut apps = par::concat(&apps);
     apps.par_sort_unstable();
+    apps
+}
+
+/// Firms hire in queue order, each applicant at most once; returns the
+/// hires (citizen, firm index) in citizen order.
+fn hire(apps: Vec<Application>, mut open: Vec<u32>, n_citizens: usize) -> Vec<(u32, u32)> {
     // Greedy, in queue order: a bit per citizen keeps the "already hired"
     // test in cache at any population size.
-    let mut hired = vec![0u64; model.citizens.len().div_ceil(64)];
+    let mut hired = vec![0u64; n_citizens.div_ceil(64)];
     let mut hires = Vec::new();
-    let mut open = vacancies;
     for (_, firm, _, ci) in apps {
         let (f, c) = (firm as usize, ci as usize);
         let bit = 1u64 << (c % 64);
@@ -171,9 +219,15 @@ fn matching(
             hires.push((ci, firm));
         }
     }
+    hires.par_sort_unstable();
+    hires
+}
+
+/// The hired start work; one hired beyond commuting distance moves to the
+/// firm's region. Returns the number of hires.
+fn take_up(model: &mut Model, keys: &mut [u32], hires: Vec<(u32, u32)>, tally: &mut Tally) -> u32 {
     // Each citizen is hired at most once: in citizen order, the hires are
     // applied in parallel over ranges of citizens.
-    hires.par_sort_unstable();
     let commute = model.scenario.labour.commute_km;
     let n_hires = hires.len();
     let firms = &model.firms;
