@@ -34,7 +34,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
-use crate::scenario::N_MATERIALS;
+use crate::scenario::{N_MATERIALS, SymbiosisParams};
 use crate::state::agents::NONE;
 use crate::state::context::StepContext;
 use crate::state::exchanges::{Delivery, Exchange, SymbiosisTotals};
@@ -120,9 +120,7 @@ fn flows_of(c: &Sparse<Flows>, i: usize) -> &Flows {
 /// One step of material flows and symbiosis. Updates firms' material
 /// accounts, disruption and cash, and returns the totals.
 pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> SymbiosisTotals {
-    let n = model.firms.len();
     let sp = model.scenario.symbiosis.clone();
-    let spy = model.scenario.run.steps_per_year as u32;
     let mut totals = SymbiosisTotals::default();
 
     // Flows of every firm at full throughput.
@@ -136,11 +134,29 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
     // Only the few firms with exchanges need per-firm bookkeeping beyond
     // their flows: it is kept in maps keyed by firm index (sums per key run
     // in exchange order, as with dense arrays), not in arrays over all firms.
+    // 0. Exchanges whose partner exited are gone, and disrupt the partner
+    //    left behind; 1. the others end, are renewed or deliver.
+    let (lost, lost_outlet) = drop_exchanges_of_exits(model, &mut totals);
+    disrupt(model, ctx, &sp, &lost, &lost_outlet, &mut flows);
+    let book = deliver(model, ctx, &sp, prices, &flows, &mut totals);
 
-    // 0. Exchanges whose partner closed since the last step are gone; the
-    //    partner left behind lost a supply or an outlet by surprise, and its
-    //    production is disrupted until it has re-sourced or found a way to
-    //    dispose, `disruption_years` later.
+    // 2–3. Search and agreement.
+    if sp.enabled {
+        totals.formed = search(model, ctx, prices, &flows);
+    }
+
+    settle_accounts(model, ctx, prices, &flows, &book, &mut totals);
+    totals
+}
+
+/// Exchanges whose partner closed since the last step are gone; the
+/// partner left behind lost a supply or an outlet by surprise: returns
+/// what each firm lost (needs, outlets), by firm index.
+fn drop_exchanges_of_exits(
+    model: &mut Model,
+    totals: &mut SymbiosisTotals,
+) -> (Sparse<Flows>, Sparse<Flows>) {
+    let n = model.firms.len();
     let mut lost: Sparse<Flows> = Sparse::new(n);
     let mut lost_outlet: Sparse<Flows> = Sparse::new(n);
     let before = model.symbiosis.exchanges.len();
@@ -171,6 +187,20 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
             .retain(|e| index(e.from).is_some() && index(e.to).is_some());
     }
     totals.broken += (before - model.symbiosis.exchanges.len()) as u32;
+    (lost, lost_outlet)
+}
+
+/// A firm that lost a supply or an outlet by surprise has its production
+/// disrupted until it has re-sourced or found a way to dispose,
+/// `disruption_years` later; a disrupted firm's flows shrink.
+fn disrupt(
+    model: &mut Model,
+    ctx: &StepContext,
+    sp: &SymbiosisParams,
+    lost: &Sparse<Flows>,
+    lost_outlet: &Sparse<Flows>,
+    flows: &mut [(Flows, Flows)],
+) {
     let critical: Vec<f64> = model
         .scenario
         .materials
@@ -178,6 +208,7 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
         .iter()
         .map(|x| x.criticality)
         .collect();
+    let spy = model.scenario.run.steps_per_year as u32;
     let lasts = ((sp.disruption_years * f64::from(spy)).round() as u32).max(1);
     model
         .firms
@@ -215,9 +246,21 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
                 flow.1.iter_mut().for_each(|x| *x *= throughput);
             }
         });
+}
 
-    // 1. Existing exchanges: end, renew, deliver (oldest first).
+/// Existing exchanges end, are renewed or deliver (oldest first); returns
+/// what each firm with exchanges has left, sent, received and paid.
+fn deliver(
+    model: &mut Model,
+    ctx: &StepContext,
+    sp: &SymbiosisParams,
+    prices: &Prices,
+    flows: &[(Flows, Flows)],
+    totals: &mut SymbiosisTotals,
+) -> Sparse<Book> {
     // Per firm index: supply left, need left, sent, received, exchange costs.
+    let n = model.firms.len();
+    let spy = model.scenario.run.steps_per_year as u32;
     let mut book: Sparse<Book> = Sparse::new(n);
     let change = 1.0 - (1.0 - sp.process_change_rate).powf(ctx.dt);
     // Capacity contracted by each firm, to renegotiate contracts.
@@ -332,12 +375,19 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
     }
     model.symbiosis.exchanges = kept;
     model.symbiosis.delivered = delivered;
+    book
+}
 
-    // 2–3. Search and agreement.
-    if sp.enabled {
-        totals.formed = search(model, ctx, prices, &flows);
-    }
-
+/// Accounts, costs and cash of every firm, the step's totals and each
+/// region's emissions and reuse.
+fn settle_accounts(
+    model: &mut Model,
+    ctx: &StepContext,
+    prices: &Prices,
+    flows: &[(Flows, Flows)],
+    book: &Sparse<Book>,
+    totals: &mut SymbiosisTotals,
+) {
     // Accounts, costs and cash. A declared firm with its own tonnages serves
     // markets beyond the territory: its material costs stay out of the local
     // market (competitiveness and wages). Each firm's account is closed in
@@ -406,7 +456,6 @@ pub fn exchange_step(model: &mut Model, ctx: &StepContext, prices: &Prices) -> S
     model.region_co2 = region_co2;
     model.region_reused = region_reused;
     model.exchanged_last = totals.exchanged;
-    totals
 }
 
 /// What a firm with exchanges has left, sent, received and paid in a step.
