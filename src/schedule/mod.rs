@@ -138,38 +138,7 @@ impl Model {
 
         // 1. Institutions: local authorities and their budgets, cluster
         //    policy, tiers-lieux.
-        governance::update_budgets(self);
-        let s = &self.scenario;
-        institutions::update_authorities(
-            &mut self.institutions,
-            ctx.levers.local_authority_budget,
-            s.institutions.authority_adjustment,
-            ctx.dt,
-        );
-        let changes = institutions::cluster_policy(
-            &mut self.institutions,
-            &mut self.firms,
-            s,
-            &institutions::ClusterPolicyStep {
-                streams: &self.streams,
-                step: ctx.step,
-                year: ctx.year,
-                dt: ctx.dt,
-                policy: ctx.levers.cluster_policy,
-                n_regions: self.territory.len(),
-                sectors: &self.sectors,
-            },
-        );
-        tally.clusters_created = changes.created;
-        tally.clusters_dissolved = changes.dissolved;
-        let (_, residents) = production::regional_counts(self);
-        governance::update_tiers_lieux(
-            self,
-            ctx.step,
-            ctx.dt,
-            ctx.levers.tiers_lieux_support,
-            &residents,
-        );
+        self.institutions_phase(&ctx, &mut tally);
         clock.lap(&mut self.timings.institutions);
 
         // 2. Production: sales, profits and desired employment.
@@ -219,6 +188,43 @@ impl Model {
         clock.lap(&mut self.timings.statistics);
         self.step += 1;
         Ok(out)
+    }
+
+    /// Phase 1: local authorities and their budgets, cluster policy,
+    /// tiers-lieux.
+    fn institutions_phase(&mut self, ctx: &StepContext, tally: &mut Tally) {
+        governance::update_budgets(self);
+        let s = &self.scenario;
+        institutions::update_authorities(
+            &mut self.institutions,
+            ctx.levers.local_authority_budget,
+            s.institutions.authority_adjustment,
+            ctx.dt,
+        );
+        let changes = institutions::cluster_policy(
+            &mut self.institutions,
+            &mut self.firms,
+            s,
+            &institutions::ClusterPolicyStep {
+                streams: &self.streams,
+                step: ctx.step,
+                year: ctx.year,
+                dt: ctx.dt,
+                policy: ctx.levers.cluster_policy,
+                n_regions: self.territory.len(),
+                sectors: &self.sectors,
+            },
+        );
+        tally.clusters_created = changes.created;
+        tally.clusters_dissolved = changes.dissolved;
+        let (_, residents) = production::regional_counts(self);
+        governance::update_tiers_lieux(
+            self,
+            ctx.step,
+            ctx.dt,
+            ctx.levers.tiers_lieux_support,
+            &residents,
+        );
     }
 }
 
