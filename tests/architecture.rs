@@ -624,11 +624,24 @@ fn circles(g: &Graph) -> Vec<Vec<String>> {
         let others = members.len() - (circle.len() - 1);
         let mut line = circle.join(" → ");
         if others > 0 {
-            line.push_str(&format!(" (and {others} more modules in the same knot)"));
+            let all: Vec<&str> = members.iter().map(|m| show_ref(m)).collect();
+            line.push_str(&format!(
+                "; the same knot holds {} modules: {}",
+                members.len(),
+                all.join(", ")
+            ));
         }
         out.push(vec![line]);
     }
     out
+}
+
+fn show_ref(module: &str) -> &str {
+    if module.is_empty() {
+        "the crate root"
+    } else {
+        module
+    }
 }
 
 fn show(module: &str) -> String {
