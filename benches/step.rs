@@ -47,10 +47,10 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use proxima::Model;
-use proxima::model::Timings;
-use proxima::proximity::{Kernel, knowledge_gain};
-use proxima::rng::{Purpose, Streams};
 use proxima::scenario::{parse_override, resolve_str};
+use proxima::state::proximity::{Kernel, knowledge_gain};
+use proxima::state::timings::Timings;
+use proxima::util::rng::{Purpose, Streams};
 use rand::RngExt;
 
 const SIZES: [u64; 4] = [10_000, 20_000, 50_000, 100_000];
@@ -224,7 +224,9 @@ fn bench_kernels(c: &mut Criterion) {
             r.random::<f64>()
         });
     });
-    group.throughput(Throughput::Elements(proxima::rng::SCREEN_BLOCK as u64));
+    group.throughput(Throughput::Elements(
+        proxima::util::rng::SCREEN_BLOCK as u64,
+    ));
     let mut block = 0u64;
     group.bench_function("screening_block", |b| {
         b.iter(|| {

@@ -78,7 +78,7 @@ CENSUS_YEARS = (1954, 1962, 1968, 1975, 1982, 1990, 1999, 2006, 2011, 2016)
 
 # The model reads code, name, x_km, y_km, the pop_YYYY columns and, as the
 # grouping of its regions (the départements), group_code and group_name: the
-# région (src/regions_file.rs).
+# région (src/scenario/regions_file.rs).
 OUT_COLUMNS = (
     ["code", "name", "group_code", "group_name", "chef_lieu_code", "chef_lieu_name"]
     + ["lon", "lat", "x_km", "y_km"]

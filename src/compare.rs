@@ -509,7 +509,7 @@ fn sweep_values(
 
 /// The text of an input file, through the shared reader.
 fn read_text(path: &Path) -> Result<String> {
-    crate::input::read_text(path).map_err(|message| Error::Output {
+    crate::util::input::read_text(path).map_err(|message| Error::Output {
         path: path.to_path_buf(),
         message,
     })

@@ -15,37 +15,26 @@
 //! # Ok::<(), proxima::Error>(())
 //! ```
 
-pub mod agents;
-pub mod compare;
-pub mod cooperation;
-pub mod demography;
+// Helpers: shared by every layer above.
 pub mod error;
-pub mod governance;
-pub mod init;
-pub mod innovation;
-pub mod input;
-pub mod institutions;
-pub mod labour;
-pub mod materials;
-pub mod memory;
-pub mod metrics;
-pub mod model;
-pub mod output;
-pub mod par;
-pub mod production;
-pub mod proximity;
-pub mod reach;
-pub mod regimes;
-pub mod regions_file;
-pub mod rng;
+pub mod util;
+// Input: the scenario, checked once.
 pub mod scenario;
-pub mod sectors;
-pub mod shocks;
+// State: data types of the model, importing no behaviour.
+pub mod state;
+// Behaviour: one file per mechanism, importing no other mechanism.
+pub mod mechanisms;
+// Statistics: the output rows of a step.
+pub mod statistics;
+// Schedule: the initial state and the order of a step's phases.
+pub mod schedule;
+// Application: a run to a folder, sweeps, comparisons, memory estimate.
+pub mod compare;
+pub mod memory;
+pub mod output;
 pub mod sweep;
-pub mod symbiosis;
-pub mod territory;
-pub mod trends;
 
 pub use error::{Error, Result};
-pub use model::{Model, StepOutput};
 pub use scenario::Scenario;
+pub use state::model::Model;
+pub use statistics::StepOutput;

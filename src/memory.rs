@@ -8,7 +8,7 @@
 //! their initial number, ties at about 3.4 × the initial firms and the labour
 //! force at 1.576 × its start. Regions cost a little each (their rows and
 //! per-region sums) and, beyond 128 regions, the partitions and tables of
-//! the regional draws (`crate::reach`) of every region that has agents.
+//! the regional draws (`crate::state::reach`) of every region that has agents.
 //! Measured peaks (`/usr/bin/time -v`, 2 threads, see docs/PERFORMANCE.md)
 //! give, per agent at the start of a 1950–2025 run:
 //!

@@ -16,10 +16,14 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::metrics;
-use crate::model::{Model, StepOutput};
+use crate::mechanisms::shocks::EventRow;
 use crate::scenario::ResolvedScenario;
-use crate::shocks;
+use crate::state::model::Model;
+use crate::state::timings::Timings;
+use crate::statistics::StepOutput;
+use crate::statistics::exchanges::{ExchangeRow, exchange_rows};
+use crate::statistics::firms::{FirmRow, firm_rows};
+use crate::statistics::resilience::{self, ResilienceRow};
 
 /// A run folder being written.
 pub struct RunFolder {
@@ -263,7 +267,7 @@ pub fn check_replaceable(target: &Path, force: bool) -> Result<()> {
 /// Proxima (its first field names the program; only the head is read).
 fn is_proxima_manifest(path: &Path) -> bool {
     use std::io::Read;
-    let Ok(file) = crate::input::open_regular(path) else {
+    let Ok(file) = crate::util::input::open_regular(path) else {
         return false;
     };
     let mut head = Vec::new();
@@ -361,7 +365,7 @@ pub trait Columns: Serialize {
     const COLUMNS: &'static [&'static str];
 }
 
-impl Columns for metrics::ExchangeRow {
+impl Columns for ExchangeRow {
     const COLUMNS: &'static [&'static str] = &[
         "step",
         "year",
@@ -377,7 +381,7 @@ impl Columns for metrics::ExchangeRow {
     ];
 }
 
-impl Columns for metrics::FirmRow {
+impl Columns for FirmRow {
     const COLUMNS: &'static [&'static str] = &[
         "year",
         "firm_id",
@@ -398,11 +402,11 @@ impl Columns for metrics::FirmRow {
     ];
 }
 
-impl Columns for shocks::EventRow {
+impl Columns for EventRow {
     const COLUMNS: &'static [&'static str] = &["step", "year", "kind", "subject", "value"];
 }
 
-impl Columns for shocks::ResilienceRow {
+impl Columns for ResilienceRow {
     const COLUMNS: &'static [&'static str] = &[
         "year",
         "kind",
@@ -436,7 +440,7 @@ pub struct RunSummary {
     /// Seconds spent building the initial population.
     pub setup_seconds: f64,
     /// Seconds per phase of the step, summed over steps.
-    pub timings: crate::model::Timings,
+    pub timings: Timings,
     /// Seconds spent writing the output files.
     pub output_seconds: f64,
     /// Partial folders of dead processes removed before the run.
@@ -467,11 +471,11 @@ struct Manifest<'a> {
     steps: u32,
     wall_seconds: f64,
     setup_seconds: f64,
-    phase_seconds: &'a crate::model::Timings,
+    phase_seconds: &'a Timings,
     output_seconds: f64,
     files: Vec<&'static str>,
     /// The calendar trends and how each continues past its last year.
-    trends: Vec<crate::trends::Trend>,
+    trends: Vec<crate::scenario::trends::Trend>,
     /// Regimes, shocks, firms and snapshots dated after the run's end.
     after_the_run: Vec<crate::scenario::AfterTheRun>,
     scenario: &'a crate::Scenario,
@@ -498,7 +502,7 @@ pub fn run_to_folder(
         None
     };
     let mut exchanges = if scenario.output.exchanges {
-        Some(CsvSink::with_header::<metrics::ExchangeRow>(
+        Some(CsvSink::with_header::<ExchangeRow>(
             folder.file("exchanges.csv"),
         )?)
     } else {
@@ -510,7 +514,7 @@ pub fn run_to_folder(
     } else {
         Some(CsvSink::create(folder.file("firms.csv"))?)
     };
-    let mut events = CsvSink::with_header::<shocks::EventRow>(folder.file("events.csv"))?;
+    let mut events = CsvSink::with_header::<EventRow>(folder.file("events.csv"))?;
     let mut log = Vec::new();
     let mut indicators = Vec::new();
     let total = model.total_steps();
@@ -535,7 +539,7 @@ pub fn run_to_folder(
             }
         }
         if let Some(sink) = exchanges.as_mut() {
-            for r in metrics::exchange_rows(&model, row.step, row.year) {
+            for r in exchange_rows(&model, row.step, row.year) {
                 sink.write(&r)?;
             }
         }
@@ -544,7 +548,7 @@ pub fn run_to_folder(
             && last_of_year
             && snapshots.contains(&row.year)
         {
-            for r in metrics::firm_rows(&model, row.year) {
+            for r in firm_rows(&model, row.year) {
                 sink.write(&r)?;
             }
         }
@@ -577,9 +581,8 @@ pub fn run_to_folder(
     }
     events.finish()?;
     files.push("events.csv");
-    let mut resilience =
-        CsvSink::with_header::<shocks::ResilienceRow>(folder.file("resilience.csv"))?;
-    let rows = shocks::resilience(&log, &indicators, &["exchanged_tonnes", "employment"]);
+    let mut resilience = CsvSink::with_header::<ResilienceRow>(folder.file("resilience.csv"))?;
+    let rows = resilience::resilience(&log, &indicators, &["exchanged_tonnes", "employment"]);
     for r in &rows {
         resilience.write(r)?;
     }
@@ -607,7 +610,7 @@ pub fn run_to_folder(
         phase_seconds: model.timings(),
         output_seconds,
         files,
-        trends: crate::trends::trends(scenario),
+        trends: crate::scenario::trends::trends(scenario),
         after_the_run: scenario.after_the_run(),
         scenario,
     };
@@ -646,15 +649,15 @@ mod tests {
 
     #[test]
     fn declared_columns_match_fields() {
-        let e = shocks::EventRow {
+        let e = EventRow {
             step: 0,
             year: 0,
             kind: String::new(),
             subject: String::new(),
             value: 0.0,
         };
-        assert_eq!(header_of(&e), shocks::EventRow::COLUMNS);
-        let r = shocks::ResilienceRow {
+        assert_eq!(header_of(&e), EventRow::COLUMNS);
+        let r = ResilienceRow {
             year: 0,
             kind: String::new(),
             subject: String::new(),
@@ -666,8 +669,8 @@ mod tests {
             recovered: false,
             recovery_years: 0,
         };
-        assert_eq!(header_of(&r), shocks::ResilienceRow::COLUMNS);
-        let x = metrics::ExchangeRow {
+        assert_eq!(header_of(&r), ResilienceRow::COLUMNS);
+        let x = ExchangeRow {
             step: 0,
             year: 0,
             from_firm: 0,
@@ -680,8 +683,8 @@ mod tests {
             to_sector: "energy",
             distance_km: 0.0,
         };
-        assert_eq!(header_of(&x), metrics::ExchangeRow::COLUMNS);
-        let f = metrics::FirmRow {
+        assert_eq!(header_of(&x), ExchangeRow::COLUMNS);
+        let f = FirmRow {
             year: 0,
             firm_id: 0,
             label: String::new(),
@@ -699,6 +702,6 @@ mod tests {
             partners: 0,
             productivity: 0.0,
         };
-        assert_eq!(header_of(&f), metrics::FirmRow::COLUMNS);
+        assert_eq!(header_of(&f), FirmRow::COLUMNS);
     }
 }

@@ -685,7 +685,7 @@ fn failing_runner(
     spec: &proxima::sweep::RunSpec,
     sc: &proxima::Scenario,
     cancel: &AtomicBool,
-) -> proxima::Result<Vec<proxima::metrics::StepRow>> {
+) -> proxima::Result<Vec<proxima::statistics::StepRow>> {
     match spec.run_id {
         3 => Err(proxima::Error::Internal("boom,\n\"quoted\"".into())),
         5 => panic!("worker panic"),

@@ -321,7 +321,7 @@ fn read_chain(
     chain: &mut Vec<(PathBuf, toml::Table)>,
 ) -> Result<()> {
     let display = path.display().to_string();
-    let read = crate::input::read_text(path).and_then(|text| {
+    let read = crate::util::input::read_text(path).and_then(|text| {
         path.canonicalize()
             .map(|c| (text, c))
             .map_err(|e| format!("cannot read: {e}"))
@@ -469,16 +469,6 @@ pub(crate) fn found(v: &toml::Value) -> String {
         toml::Value::Float(x) if x.is_nan() => "nan (a number)".into(),
         toml::Value::Float(x) => format!("{x:?} (a number)"),
         other => format!("{} ({})", shorten(&other.to_string(), 40), kind(other)),
-    }
-}
-
-/// A number as written in messages: `1.5`, `7`, `1e300` (never hundreds
-/// of digits).
-pub(crate) fn fmt_float(x: f64) -> String {
-    if x != 0.0 && x.is_finite() && (x.abs() >= 1e15 || x.abs() < 1e-6) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
     }
 }
 

@@ -9,7 +9,9 @@
 mod load;
 mod manifest;
 pub mod params;
+pub mod regions_file;
 pub mod transition;
+pub mod trends;
 mod validate;
 
 pub use validate::region_index;
@@ -326,7 +328,7 @@ impl Default for LabourParams {
 
 /// `[trends]`: how the calendar trends of 1950–2025 (sector demand shares,
 /// entrants' mean skill, the decay length λ) continue past 2025, each as a
-/// multiple of its 1950–2025 pace (see `crate::trends`).
+/// multiple of its 1950–2025 pace (see `crate::scenario::trends`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrendParams {

@@ -460,7 +460,7 @@ fn check_number(
     };
     let (x, shown) = match value {
         toml::Value::Integer(i) => (*i as f64, i.to_string()),
-        toml::Value::Float(f) => (*f, super::load::fmt_float(*f)),
+        toml::Value::Float(f) => (*f, fmt_float(*f)),
         _ => return Ok(()),
     };
     // Written so that NaN fails.
@@ -481,6 +481,16 @@ fn check_number(
         ));
     }
     Ok(())
+}
+
+/// A number as written in messages: `1.5`, `7`, `1e300` (never hundreds
+/// of digits).
+fn fmt_float(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && (x.abs() >= 1e15 || x.abs() < 1e-6) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
 }
 
 #[cfg(test)]

@@ -12,9 +12,42 @@
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
 
-use super::plan::{DesignKind, Domain, Factor};
-use crate::rng;
+use crate::util::rng;
+
+/// How design points are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DesignKind {
+    /// Full factorial over lists of values.
+    Grid,
+    /// `samples` independent uniform draws (ranges) or choices (lists).
+    Random,
+    /// Latin hypercube of `samples` points over ranges.
+    Lhs,
+    /// One factor at a time around the base scenario's values.
+    Oat,
+}
+
+/// The values a factor takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Domain {
+    /// A list of values.
+    Values(Vec<toml::Value>),
+    /// A range: integer if the parameter is an integer, else real.
+    Range { min: f64, max: f64, integer: bool },
+}
+
+/// A varied parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factor {
+    /// Dotted scenario path, also the column name.
+    pub path: String,
+    pub domain: Domain,
+    /// Its value in the base scenario (with `[fixed]` applied).
+    pub base: toml::Value,
+}
 
 /// Largest memory the kept draws of a design may take (lhs ranges and
 /// random choices from lists: 4 bytes per point and factor).

@@ -30,13 +30,14 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-pub use plan::{DesignKind, Domain, Factor, Plan, RunSpec, series_columns, value_text};
+pub use design::{DesignKind, Domain, Factor};
+pub use plan::{Plan, RunSpec, series_columns, value_text};
 
 use crate::error::{Error, Result};
-use crate::metrics::StepRow;
-use crate::model::Model;
 use crate::output::check_replaceable;
 use crate::scenario::{Scenario, one_line};
+use crate::state::model::Model;
+use crate::statistics::StepRow;
 
 const MANIFEST: &str = "manifest.json";
 const DESIGN: &str = "design.csv";
@@ -229,7 +230,7 @@ fn holds_design(plan: &Plan, path: &Path) -> bool {
             Ok(())
         }
     }
-    let Ok(file) = crate::input::open_regular(path) else {
+    let Ok(file) = crate::util::input::open_regular(path) else {
         return false;
     };
     let mut c = Compare {
@@ -333,7 +334,7 @@ fn part_path(parts: &Path, run_id: u64) -> PathBuf {
 /// A regular file of a sweep folder opened for reading (a FIFO or device
 /// put in its place is refused, never waited on).
 fn open_input(path: &Path) -> Result<File> {
-    crate::input::open_regular(path).map_err(|message| Error::Output {
+    crate::util::input::open_regular(path).map_err(|message| Error::Output {
         path: path.to_path_buf(),
         message,
     })
@@ -458,7 +459,7 @@ pub fn run_sweep(
     }
     let out = &opts.out;
     let manifest = manifest_text(plan)?;
-    if manifest.len() as u64 > crate::input::MAX_INPUT_BYTES {
+    if manifest.len() as u64 > crate::util::input::MAX_INPUT_BYTES {
         // `--resume` and `merge` read it back under the input cap.
         return Err(Error::scenario(
             plan.file.display().to_string(),
@@ -593,13 +594,13 @@ fn prepare_folder(
     if out.exists() {
         let fresh = out.is_dir() && is_fresh(out, plan)?;
         if opts.resume && !fresh {
-            if !crate::input::holds(&out.join(MANIFEST), manifest.as_bytes()) {
+            if !crate::util::input::holds(&out.join(MANIFEST), manifest.as_bytes()) {
                 return Err(refuse(
                     "is not a sweep of this plan (its manifest.json differs: another plan, base scenario or program version); use another --out, or --force to start over".into(),
                 ));
             }
             let same_shard = match shard {
-                Some(text) => crate::input::holds(&out.join(SHARD), text.as_bytes()),
+                Some(text) => crate::util::input::holds(&out.join(SHARD), text.as_bytes()),
                 None => !out.join(SHARD).exists(),
             };
             if !same_shard {
@@ -798,7 +799,7 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
     // design.csv, as large as the design, is compared in chunks.
     let read = |dir: &Path, name: &str| -> Result<Vec<u8>> {
         let path = dir.join(name);
-        crate::input::read_text(&path)
+        crate::util::input::read_text(&path)
             .map(String::into_bytes)
             .map_err(|message| Error::Output { path, message })
     };
@@ -832,12 +833,13 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
                 ),
             ));
         }
-        let same = crate::input::same_bytes(&dir.join(DESIGN), &design).map_err(|message| {
-            Error::Output {
-                path: dir.join(DESIGN),
-                message,
-            }
-        })?;
+        let same =
+            crate::util::input::same_bytes(&dir.join(DESIGN), &design).map_err(|message| {
+                Error::Output {
+                    path: dir.join(DESIGN),
+                    message,
+                }
+            })?;
         if !same {
             return Err(bad(
                 dir,

@@ -29,13 +29,13 @@ use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::design::{self, Design};
+use super::design::{self, Design, DesignKind, Domain, Factor};
 use crate::error::{Error, Result};
-use crate::metrics::StepRow;
-use crate::rng;
 use crate::scenario::{
     Override, PLAN_MARKERS, ResolvedScenario, ScenarioChain, found, invalid_toml, kind, suggest,
 };
+use crate::statistics::StepRow;
+use crate::util::rng;
 
 /// Largest number of runs a plan may ask for.
 pub const MAX_RUNS: u64 = 10_000_000;
@@ -117,40 +117,7 @@ fn plain(v: &toml_edit::Value) -> toml::Value {
     }
 }
 
-/// How design points are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DesignKind {
-    /// Full factorial over lists of values.
-    Grid,
-    /// `samples` independent uniform draws (ranges) or choices (lists).
-    Random,
-    /// Latin hypercube of `samples` points over ranges.
-    Lhs,
-    /// One factor at a time around the base scenario's values.
-    Oat,
-}
-
 const DESIGN_NAMES: &[&str] = &["grid", "random", "lhs", "oat"];
-
-/// The values a factor takes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Domain {
-    /// A list of values.
-    Values(Vec<toml::Value>),
-    /// A range: integer if the parameter is an integer, else real.
-    Range { min: f64, max: f64, integer: bool },
-}
-
-/// A varied parameter.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Factor {
-    /// Dotted scenario path, also the column name.
-    pub path: String,
-    pub domain: Domain,
-    /// Its value in the base scenario (with `[fixed]` applied).
-    pub base: toml::Value,
-}
 
 /// One run of a sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,7 +307,7 @@ impl Plan {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let text = crate::input::read_text(path).map_err(|message| Error::ScenarioFile {
+        let text = crate::util::input::read_text(path).map_err(|message| Error::ScenarioFile {
             origin: origin.clone(),
             message,
         })?;
