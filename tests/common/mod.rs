@@ -156,3 +156,20 @@ pub fn mean(runs: &[BTreeMap<i64, BTreeMap<String, f64>>]) -> BTreeMap<i64, BTre
     }
     out
 }
+
+/// The tests' Python (a venv in `target/pyenv` with the pinned packages of
+/// `python/requirements-test.txt`, made by `scripts/pyenv.sh` on first use),
+/// or why there is none (no `python3`, no network): callers print the reason
+/// and skip, as the SLURM test does where no cluster is up.
+pub fn python_env() -> Result<PathBuf, String> {
+    let out = Command::new("bash")
+        .arg(root().join("scripts/pyenv.sh"))
+        .output()
+        .map_err(|e| format!("cannot run scripts/pyenv.sh: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().last().unwrap_or("").to_string();
+        return Err(format!("scripts/pyenv.sh failed: {last}"));
+    }
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
