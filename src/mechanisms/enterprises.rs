@@ -68,6 +68,17 @@ pub fn acquire(model: &mut Model, ctx: &StepContext) -> u32 {
         }
     }
     let m: &Model = model;
+    // Probability of being bought in the step at hazard `rate`: groups
+    // pick productive firms.
+    let bought = |productivity: f64, sector: u8, rate: f64| -> f64 {
+        let mean = m.memory.sector_productivity[sector as usize];
+        let relative = if mean > 0.0 {
+            (productivity / mean).powf(e.acquisition_selectivity)
+        } else {
+            1.0
+        };
+        1.0 - (-rate * relative * ctx.dt).exp()
+    };
     let min_size = e.acquisition_min_size as u32;
     let foreign_share = ctx.levers.foreign_acquisitions;
     let deals: Vec<(usize, Acquirer)> = m
@@ -78,13 +89,7 @@ pub fn acquire(model: &mut Model, ctx: &StepContext) -> u32 {
             if f.group != NONE || f.declared != NONE || f.employees < min_size || f.closing {
                 return None;
             }
-            let mean = m.memory.sector_productivity[f.sector as usize];
-            let relative = if mean > 0.0 {
-                (f.productivity / mean).powf(e.acquisition_selectivity)
-            } else {
-                1.0
-            };
-            let p = 1.0 - (-rate * relative * ctx.dt).exp();
+            let p = bought(f.productivity, f.sector, rate);
             let mut rng = m
                 .streams
                 .rng(Purpose::Acquisition, ctx.step, u64::from(f.id));
@@ -111,13 +116,7 @@ pub fn acquire(model: &mut Model, ctx: &StepContext) -> u32 {
                 if group.establishments == 0 {
                     return None;
                 }
-                let mean = m.memory.sector_productivity[group.sector as usize];
-                let relative = if mean > 0.0 {
-                    (group.productivity / mean).powf(e.acquisition_selectivity)
-                } else {
-                    1.0
-                };
-                let p = 1.0 - (-merger_rate * relative * ctx.dt).exp();
+                let p = bought(group.productivity, group.sector, merger_rate);
                 let mut rng =
                     m.streams
                         .rng(Purpose::Acquisition, ctx.step, (1u64 << 40) | g as u64);
