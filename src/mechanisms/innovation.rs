@@ -57,6 +57,11 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
     let p = &model.scenario.innovation;
     let diffusion = 1.0 - (1.0 - model.scenario.firms.diffusion_rate).powf(ctx.dt);
     let transfer = 1.0 - (1.0 - model.scenario.enterprises.group_transfer).powf(ctx.dt);
+    // The R&D effort a project finances, by organisation id.
+    let list = model.scenario.instrument_list();
+    let boost = model.institutions.by_instrument(&list, 1.0, |ins| {
+        1.0 + ins.rd_effect * (1.0 + ins.cofunding)
+    });
     let progress = (ctx.levers.technical_progress * ctx.dt).exp();
     let m: &Model = model;
     let eco_share = ctx.levers.environmental_constraint;
@@ -70,8 +75,8 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
             let absorb =
                 (1.0 + p.absorptive_skill_effect * (f64::from(f.mean_skill) - 0.5)).max(0.0);
             // A collaborative project raises the firm's own R&D effort.
-            let effort = if f.project_until > ctx.step {
-                f64::from(f.project_boost)
+            let effort = if u32::from(f.project_until) > ctx.step {
+                boost.get(f.cluster as usize).copied().unwrap_or(1.0)
             } else {
                 1.0
             };

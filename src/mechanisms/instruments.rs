@@ -17,7 +17,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 
 use crate::scenario::{Instrument, N_SECTORS, Scenario};
-use crate::state::agents::{Firm, NONE};
+use crate::state::agents::{Firm, NONE, step16};
 use crate::state::cells::Cells;
 use crate::state::institutions::{ClusterOrg, Institutions};
 use crate::util::par;
@@ -258,8 +258,9 @@ fn cell_productivity(firms: &[Firm], n_cells: usize) -> Vec<f64> {
 /// Collaborative R&D projects of the step: each organisation labelled by an
 /// instrument starts `Poisson(project_rate · members · dt)` projects among
 /// `project_size` members drawn at random. Returns the pairs of partners
-/// (firm indices), and marks each participant's project (until which step,
-/// and its R&D effort factor `1 + rd_effect · (1 + cofunding)`).
+/// (firm indices), and marks until which step each participant is in a
+/// project (innovation then multiplies its own effort by its
+/// organisation's `1 + rd_effect · (1 + cofunding)`).
 pub fn projects(
     inst: &mut Institutions,
     firms: &mut [Firm],
@@ -302,7 +303,6 @@ pub fn projects(
             .map(|p| p.sample(&mut rng) as u64)
             .unwrap_or(0);
         let until = step + (ins.project_years.max(1) as u32) * steps_per_year;
-        let boost = (1.0 + ins.rd_effect * (1.0 + ins.cofunding)) as f32;
         for _ in 0..n {
             // `size` distinct members: a partial shuffle of their positions.
             let mut pool: Vec<u32> = of.to_vec();
@@ -313,8 +313,7 @@ pub fn projects(
             let team = &pool[..size];
             for (x, &i) in team.iter().enumerate() {
                 let f = &mut firms[i as usize];
-                f.project_until = f.project_until.max(until);
-                f.project_boost = f.project_boost.max(boost);
+                f.project_until = f.project_until.max(step16(until));
                 for &j in &team[x + 1..] {
                     pairs.push((i.min(j), i.max(j)));
                 }

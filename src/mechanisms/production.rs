@@ -229,7 +229,10 @@ pub fn produce(model: &mut Model, ctx: &StepContext, tally: &mut Tally) -> Marke
     let declared = &model.technology.declared;
     let cit = &s.citizens;
     let polluting = &sectors.pollution;
-    let services = shared_services(model);
+    let list = s.instrument_list();
+    let services = model
+        .institutions
+        .by_instrument(&list, 0.0, |ins| ins.shared_services);
     let plans: Vec<(u32, u32, bool)> = model
         .firms
         .par_iter_mut()
@@ -349,18 +352,4 @@ pub fn remember(model: &Model) -> Memory {
     Memory {
         sector_productivity,
     }
-}
-
-/// The share of fixed costs the shared services of each organisation (by
-/// id) save its members: its instrument's `shared_services`, 0 for the
-/// generic cluster policy's.
-fn shared_services(model: &Model) -> Vec<f64> {
-    let list = model.scenario.instrument_list();
-    let mut v = vec![0.0; model.institutions.next_cluster_id as usize];
-    for c in &model.institutions.clusters {
-        if let Some(ins) = list.get(c.instrument as usize) {
-            v[c.id as usize] = ins.shared_services;
-        }
-    }
-    v
 }

@@ -35,7 +35,7 @@ use rand_distr::{Distribution, Poisson};
 use rayon::prelude::*;
 
 use crate::scenario::{N_MATERIALS, SymbiosisParams};
-use crate::state::agents::NONE;
+use crate::state::agents::{NONE, step16};
 use crate::state::context::StepContext;
 use crate::state::exchanges::{Delivery, Exchange, SymbiosisTotals};
 use crate::state::materials::{Account, Flows, Prices, firm_flows};
@@ -233,12 +233,12 @@ fn disrupt(
                     }
                 }
             }
-            if ctx.step >= f.disrupted_until {
+            if ctx.step >= u32::from(f.disrupted_until) {
                 f.disruption = 0.0;
             }
             if shock > 0.0 {
                 f.disruption = f.disruption.max(shock as f32);
-                f.disrupted_until = ctx.step + lasts;
+                f.disrupted_until = step16(ctx.step + lasts);
             }
             let throughput = (1.0 - sp.disruption_effect * f64::from(f.disruption)).max(0.0);
             if throughput < 1.0 {

@@ -50,6 +50,13 @@ impl SizeClass {
     }
 }
 
+/// A step stored in 16 bits (a run has at most 401 × 12 = 4,812 steps; a
+/// later step saturates).
+#[inline]
+pub fn step16(step: u32) -> u16 {
+    step.min(u32::from(u16::MAX)) as u16
+}
+
 /// A firm (one establishment; group plants share a `group`).
 #[derive(Debug, Clone, Copy)]
 pub struct Firm {
@@ -104,12 +111,11 @@ pub struct Firm {
     /// supply or outlet by surprise (criticality × share lost), in force
     /// until step `disrupted_until` while it re-sources.
     pub disruption: f32,
-    pub disrupted_until: u32,
+    pub disrupted_until: u16,
     /// Step until which it takes part in a collaborative R&D project of
-    /// its cluster organisation, and the factor on its own innovation
-    /// effort the project finances (see `mechanisms::instruments`).
-    pub project_until: u32,
-    pub project_boost: f32,
+    /// its cluster organisation (see `mechanisms::instruments`). Steps fit
+    /// in 16 bits: a run lasts at most 401 years of 12 steps.
+    pub project_until: u16,
 }
 
 impl Firm {
@@ -147,7 +153,6 @@ impl Firm {
         disruption: 0.0,
         disrupted_until: 0,
         project_until: 0,
-        project_boost: 1.0,
     };
 }
 

@@ -5,7 +5,7 @@
 
 use rand::RngExt;
 
-use crate::scenario::{N_SECTORS, Scenario};
+use crate::scenario::{Instrument, N_SECTORS, Scenario};
 use crate::state::sectors::{Profile, SectorTable};
 use crate::state::territory::Territory;
 use crate::util::apportion::apportion;
@@ -150,6 +150,24 @@ impl Institutions {
             labelled_total: vec![0; s.instruments.len()],
             cell_history: std::collections::VecDeque::new(),
         }
+    }
+
+    /// A value of each organisation's instrument (`of`), indexed by
+    /// organisation id; `generic` for the generic policy's organisations
+    /// and for ids no longer in use.
+    pub fn by_instrument(
+        &self,
+        list: &[&Instrument],
+        generic: f64,
+        of: impl Fn(&Instrument) -> f64,
+    ) -> Vec<f64> {
+        let mut v = vec![generic; self.next_cluster_id as usize];
+        for c in &self.clusters {
+            if let Some(ins) = list.get(c.instrument as usize) {
+                v[c.id as usize] = of(ins);
+            }
+        }
+        v
     }
 
     /// Position of a cluster id in `clusters`.
