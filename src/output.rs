@@ -283,6 +283,47 @@ impl Drop for RunFolder {
     }
 }
 
+/// Copy a finished run or sweep folder to `target`, with the guarantees
+/// of a run: the copy appears whole or not at all, and an existing
+/// `target` is replaced only with `force` (and only if Proxima wrote it).
+/// The files are those the run wrote, byte for byte; sub-folders (such as
+/// `figures/`) are copied too.
+pub fn copy_run(source: &Path, target: &Path, force: bool) -> Result<PathBuf> {
+    if !source.join("manifest.json").is_file() {
+        return Err(Error::Output {
+            path: source.to_path_buf(),
+            message: "is not a finished run folder (it has no manifest.json)".into(),
+        });
+    }
+    let folder = RunFolder::prepare(target, force)?;
+    copy_tree(source, folder.path())?;
+    folder.commit()
+}
+
+/// Copy the files and folders of `from` into the existing folder `to`.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(from)
+        .map_err(|e| Error::io(from, e))?
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io(from, e))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            // A partial folder of figures being drawn, or a temporary file.
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().map_err(|e| Error::io(&src, e))?;
+        if kind.is_dir() {
+            std::fs::create_dir(&dst).map_err(|e| Error::io(&dst, e))?;
+            copy_tree(&src, &dst)?;
+        } else if kind.is_file() {
+            std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// A CSV file of serialisable rows whose numbers must all be finite.
 pub struct CsvSink {
     path: PathBuf,

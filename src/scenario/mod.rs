@@ -17,7 +17,8 @@ mod validate;
 pub use validate::region_index;
 
 pub use load::{
-    Override, ResolvedScenario, ScenarioChain, load, parse_override, resolve_str, suggest,
+    Override, ResolvedScenario, ScenarioChain, load, parse_override, resolve_str, seed_override,
+    suggest,
 };
 pub(crate) use load::{PLAN_MARKERS, found, invalid_toml, kind, leaf_ok, one_line};
 pub(crate) use validate::{below_upper_bound, is_cross_field};
