@@ -85,6 +85,14 @@ impl RunFolder {
         self.partial.join(name)
     }
 
+    /// Write `manifest.json` (pretty JSON and a final newline).
+    pub fn write_manifest<T: Serialize>(&self, manifest: &T) -> Result<()> {
+        let path = self.file("manifest.json");
+        let text = serde_json::to_string_pretty(manifest)
+            .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+        std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))
+    }
+
     /// Move the finished folder into place. An existing target (allowed
     /// by `force`) is swapped with the new folder in one atomic step, so
     /// that at every instant the target holds a complete output, the old
@@ -655,10 +663,7 @@ pub fn run_to_folder(
         after_the_run: scenario.after_the_run(),
         scenario,
     };
-    let path = folder.file("manifest.json");
-    let text = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
+    folder.write_manifest(&manifest)?;
     let folder = folder.commit()?;
     Ok(RunSummary {
         folder,

@@ -167,7 +167,7 @@ fn bad_options_stop_with_one_line() {
 }
 
 #[test]
-fn a_tie_list_is_drawn_at_the_firms_positions() {
+fn tables_of_later_runs_are_drawn() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     assert!(run_to(&tiny(), &run, &[]).status.success());
@@ -190,14 +190,31 @@ fn a_tie_list_is_drawn_at_the_firms_positions() {
             (i * 7 + 1) % 60
         ));
     }
+    // Employment by sector as sectors.csv will hold it.
+    let mut sectors =
+        String::from("step,year,sector,enterprises,establishments,employment,output\n");
+    for year in 1950..=2012 {
+        for (k, sector) in ["energy", "metals", "services"].iter().enumerate() {
+            let employment = 100 * (k + 1) + (year - 1950) * (k + 1);
+            sectors.push_str(&format!(
+                "{},{year},{sector},10,12,{employment},1.5\n",
+                year - 1950
+            ));
+        }
+    }
     std::fs::write(run.join("nodes.csv"), nodes).unwrap();
     std::fs::write(run.join("ties.csv"), ties).unwrap();
+    std::fs::write(run.join("sectors.csv"), sectors).unwrap();
     let o = proxima(&["plot", run.to_str().unwrap(), "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let svg = read_svg(&run.join("figures/network.svg"));
     assert!(count(&svg, "polyline") >= 120, "{:?}", svg.elements);
     assert!(count(&svg, "circle") >= 60, "{:?}", svg.elements);
     assert!(svg.colours.len() >= 4, "{:?}", svg.colours);
+    let svg = read_svg(&run.join("figures/employment_sector.svg"));
+    assert!(count(&svg, "polygon") >= 3, "{:?}", svg.elements);
+    let page = std::fs::read_to_string(run.join("figures/index.html")).unwrap();
+    assert!(page.contains("Employment of each sector (sectors.csv)"));
 }
 
 #[test]

@@ -33,30 +33,21 @@ pub struct PlotArgs {
 }
 
 pub fn plot(args: PlotArgs) -> Result<(), Failure> {
-    let PlotArgs {
-        run_dir,
-        out,
-        map_column,
-        map_year,
-        network_year,
-        force,
-        quiet,
-    } = args;
     let opts = PlotOptions {
-        out,
-        force,
-        map_column,
-        map_year,
-        network_year,
+        out: args.out,
+        force: args.force,
+        map_column: args.map_column,
+        map_year: args.map_year,
+        network_year: args.network_year,
     };
-    let report = draw(&run_dir, &opts).map_err(|e| match e {
+    let report = draw(&args.run_dir, &opts).map_err(|e| match e {
         e @ (proxima::Error::Output { .. }
         | proxima::Error::Scenario { .. }
         | proxima::Error::Io { .. }
         | proxima::Error::Csv { .. }) => Failure::Input(e),
         e => Failure::Run(e),
     })?;
-    if !quiet {
+    if !args.quiet {
         for note in &report.notes {
             eprintln!("note: not drawn: {note}");
         }

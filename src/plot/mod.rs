@@ -114,10 +114,7 @@ pub fn plot(dir: &Path, opts: &PlotOptions) -> Result<PlotReport> {
         "network_year": opts.network_year,
         "files": figures.iter().map(|f| f.file.as_str()).chain(["index.html", "manifest.json"]).collect::<Vec<_>>(),
     });
-    let path = folder.file("manifest.json");
-    let text = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| Error::Internal(format!("figures manifest: {e}")))?;
-    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
+    folder.write_manifest(&manifest)?;
     let folder = folder.commit()?;
     Ok(PlotReport {
         folder,

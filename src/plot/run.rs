@@ -338,26 +338,23 @@ fn rows_of_year(years: &[f64], steps: &[f64], year: i64) -> Vec<usize> {
         .collect()
 }
 
-/// A year given as an option, checked against the years a file has
-/// (default: `default`).
+/// The year of an option (`--map-year`, `--network-year`) if given, else
+/// `default` if the file has it, else the file's last year; checked
+/// against the years of the file's `years` column.
 fn chosen_year(
-    option: &str,
-    key: &str,
-    given: Option<i64>,
-    default: i64,
-    available: &[i64],
+    (option, given): (&str, Option<i64>),
+    default: Option<i64>,
+    years: &[f64],
     file: &str,
 ) -> Result<i64> {
-    let year = given.unwrap_or(default);
+    let available = distinct_years(years);
+    let last = *available.last().unwrap_or(&0);
+    let year = given.unwrap_or(default.filter(|y| available.contains(y)).unwrap_or(last));
     if available.contains(&year) {
         return Ok(year);
     }
     let list = if available.len() > 12 {
-        format!(
-            "{} to {}",
-            available.first().unwrap_or(&0),
-            available.last().unwrap_or(&0)
-        )
+        format!("{} to {last}", available.first().unwrap_or(&0))
     } else {
         available
             .iter()
@@ -365,9 +362,10 @@ fn chosen_year(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let key = option.trim_start_matches("--").replace('-', "_");
     Err(option_error(
         option,
-        key,
+        &key,
         &format!("{year} is not a year of {file}; allowed: {list}"),
     ))
 }
@@ -409,30 +407,10 @@ fn map(t: &Table, opts: &PlotOptions) -> Result<Figure> {
         ));
     }
     let years = t.numbers("year")?;
-    let available = distinct_years(&years);
-    let year = chosen_year(
-        "--map-year",
-        "map_year",
-        opts.map_year,
-        *available.last().unwrap_or(&0),
-        &available,
-        "regions.csv",
-    )?;
+    let year = chosen_year(("--map-year", opts.map_year), None, &years, "regions.csv")?;
     let rows = rows_of_year(&years, &t.numbers("step")?, year);
-    let (xs, ys) = (t.numbers("x_km")?, t.numbers("y_km")?);
     let (employment, values) = (t.numbers("employment")?, t.numbers(column)?);
-    let names = t.text("region")?;
-    let (_, most) = bounds(rows.iter().map(|&i| employment[i]));
-    let points: Vec<Point> = rows
-        .iter()
-        .map(|&i| Point {
-            x: xs[i],
-            y: ys[i],
-            radius: 3.0 + 14.0 * (employment[i] / most.max(1.0)).sqrt(),
-            value: values[i],
-            label: names[i].to_string(),
-        })
-        .collect();
+    let points = region_points(t, &rows, &employment, |i| values[i])?;
     let title = format!("{column} in {year}, by region (size: employment)");
     let text = map_svg(&title, column, &points)?;
     Ok(Figure::new(
@@ -449,40 +427,19 @@ fn map(t: &Table, opts: &PlotOptions) -> Result<Figure> {
 /// centre, sized by its ties and coloured by the share that are local.
 fn region_ties(t: &Table, dir: &Path, opts: &PlotOptions) -> Result<Figure> {
     let years = t.numbers("year")?;
-    let available = distinct_years(&years);
-    let snapshot = snapshot_years(dir)?;
-    let default = snapshot
-        .last()
-        .copied()
-        .filter(|y| available.contains(y))
-        .unwrap_or(*available.last().unwrap_or(&0));
-    let year = chosen_year(
-        "--network-year",
-        "network_year",
-        opts.network_year,
-        default,
-        &available,
-        "regions.csv",
-    )?;
+    let snapshot = snapshot_years(dir)?.last().copied();
+    let given = ("--network-year", opts.network_year);
+    let year = chosen_year(given, snapshot, &years, "regions.csv")?;
     let rows = rows_of_year(&years, &t.numbers("step")?, year);
-    let (xs, ys) = (t.numbers("x_km")?, t.numbers("y_km")?);
     let (ties, local) = (t.numbers("ties")?, t.numbers("local_ties")?);
-    let names = t.text("region")?;
-    let (_, most) = bounds(rows.iter().map(|&i| ties[i]));
-    let points: Vec<Point> = rows
-        .iter()
-        .map(|&i| Point {
-            x: xs[i],
-            y: ys[i],
-            radius: 3.0 + 16.0 * (ties[i] / most.max(1.0)).sqrt(),
-            value: if ties[i] > 0.0 {
-                local[i] / ties[i]
-            } else {
-                0.0
-            },
-            label: names[i].to_string(),
-        })
-        .collect();
+    let local_share = |i: usize| {
+        if ties[i] > 0.0 {
+            local[i] / ties[i]
+        } else {
+            0.0
+        }
+    };
+    let points = region_points(t, &rows, &ties, local_share)?;
     let title = format!("cooperation ties by region in {year} (size: ties)");
     let text = map_svg(&title, "local share", &points)?;
     Ok(Figure::new(
@@ -493,6 +450,29 @@ fn region_ties(t: &Table, dir: &Path, opts: &PlotOptions) -> Result<Figure> {
         ),
         text,
     ))
+}
+
+/// The regions of `rows` at their centres (x_km, y_km), each disc's area
+/// proportional to `size`, valued (coloured) by `value`.
+fn region_points(
+    t: &Table,
+    rows: &[usize],
+    size: &[f64],
+    value: impl Fn(usize) -> f64,
+) -> Result<Vec<Point>> {
+    let (xs, ys) = (t.numbers("x_km")?, t.numbers("y_km")?);
+    let names = t.text("region")?;
+    let (_, most) = bounds(rows.iter().map(|&i| size[i]));
+    Ok(rows
+        .iter()
+        .map(|&i| Point {
+            x: xs[i],
+            y: ys[i],
+            radius: 3.0 + 15.0 * (size[i] / most.max(1.0)).sqrt(),
+            value: value(i),
+            label: names[i].to_string(),
+        })
+        .collect())
 }
 
 /// Snapshot years of firms.csv, if written.
@@ -515,13 +495,10 @@ fn tie_network(dir: &Path, opts: &PlotOptions) -> Result<Figure> {
         matches!(c, "year" | "from_firm" | "to_firm")
     })?;
     let tie_years = ties.numbers("year")?;
-    let available = distinct_years(&tie_years);
     let year = chosen_year(
-        "--network-year",
-        "network_year",
-        opts.network_year,
-        *available.last().unwrap_or(&0),
-        &available,
+        ("--network-year", opts.network_year),
+        None,
+        &tie_years,
         "ties.csv",
     )?;
     let node_years = nodes.numbers("year")?;
