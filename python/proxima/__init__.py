@@ -317,10 +317,13 @@ def run(
     """
     overrides = _overrides(set)
     target, temporary = _target(out, Path(scenario).stem or "run")
-    _call(
+    summary = _call(
         _native.run, temporary, _Bar(quiet, "step", Path(scenario).stem),
         str(scenario), str(target), overrides, seed, threads, force,
     )
+    if not quiet:
+        for note in summary["notes"]:
+            print(note, file=sys.stderr)
     return Result(target, _temporary=temporary)
 
 

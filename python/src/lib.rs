@@ -195,7 +195,8 @@ fn pool(threads: usize) -> PyResult<rayon::ThreadPool> {
 }
 
 /// Simulate a scenario into the folder `out`, as `proxima run`; returns
-/// `{folder, steps, wall_seconds, threads}`.
+/// `{folder, steps, wall_seconds, threads, notes}` (the notes the command
+/// line prints before a run).
 #[pyfunction]
 #[pyo3(signature = (scenario, out, set=Vec::new(), seed=None, threads=None, force=false, progress=None))]
 #[allow(clippy::too_many_arguments)]
@@ -220,6 +221,14 @@ fn run<'py>(
         threads,
         overrides: set,
     };
+    // What the command line notes before a run (unless quiet).
+    let mut notes: Vec<String> = proxima::scenario::trends::note(&resolved.scenario)
+        .into_iter()
+        .collect();
+    let late = resolved.scenario.after_the_run_text();
+    if !late.is_empty() {
+        notes.push(format!("note: {}", late.trim_start_matches("; ")));
+    }
     let cancel = AtomicBool::new(false);
     let result = drive(py, progress.as_ref(), &cancel, |tx| {
         pool.install(|| run_to_folder(&resolved, &opts, &mut StepSender(tx), &cancel))
@@ -230,6 +239,7 @@ fn run<'py>(
     d.set_item("steps", summary.steps)?;
     d.set_item("wall_seconds", summary.wall_seconds)?;
     d.set_item("threads", threads)?;
+    d.set_item("notes", notes)?;
     Ok(d)
 }
 

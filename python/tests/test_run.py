@@ -165,12 +165,16 @@ def test_the_gil_is_released_while_a_run_goes(small):
     assert ticks > 100 * elapsed, (ticks, elapsed)
 
 
-def test_progress_bar_unless_quiet(tiny, capfd):
-    proxima.run(tiny, quiet=True)
+def test_progress_bar_and_notes_unless_quiet(cli, tiny, capfd, tmp_path):
+    proxima.run(tiny, quiet=True, set={"run.end_year": 1970})
     assert capfd.readouterr().err == ""
-    proxima.run(tiny)
+    proxima.run(tiny, set={"run.end_year": 1970})
     err = capfd.readouterr().err
     assert "step" in err and "tiny" in err, err
+    # The command line's note on what is dated after a short run's end.
+    done = cli("run", tiny, "--out", tmp_path / "c", "--set", "run.end_year=1970")
+    note = [line for line in done.stderr.splitlines() if line.startswith("note:")]
+    assert note and note[0] in err.splitlines(), (note, err)
 
 
 def test_validate_and_params(cli, tiny):

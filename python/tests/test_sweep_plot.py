@@ -90,3 +90,28 @@ def test_load_a_command_line_folder(cli, tiny, tmp_path):
     assert len(r.timeseries) == 63
     with pytest.raises(proxima.InputError, match="no manifest.json"):
         proxima.load(tmp_path)
+
+
+def test_ctrl_c_stops_a_sweep_that_resumes(tiny, tmp_path):
+    import os
+    import signal
+    import threading
+    import time
+
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        PLAN.format(base=tiny).replace("[0.9, 1.1]", "[0.8, 0.9, 1.0, 1.1, 1.2, 1.3]")
+    )
+    started = time.monotonic()
+    whole = proxima.sweep(plan, out=tmp_path / "whole", jobs=1, threads=1, quiet=True)
+    took = time.monotonic() - started
+    timer = threading.Timer(took / 3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        proxima.sweep(plan, out=tmp_path / "cut", jobs=1, threads=1, quiet=True)
+    timer.join()
+    parts = list((tmp_path / "cut" / "parts").glob("*.csv"))
+    assert 0 < len(parts) < 12, "some runs saved, not all"
+    done = proxima.sweep(plan, out=tmp_path / "cut", jobs=1, threads=1, quiet=True, resume=True)
+    for name in ["design", "timeseries", "summary"]:
+        assert (whole.folder / f"{name}.csv").read_bytes() == (done.folder / f"{name}.csv").read_bytes()

@@ -1019,6 +1019,24 @@ impl Scenario {
         }
         out
     }
+
+    /// [`Self::after_the_run`] in words: `; after the run's end (YEAR),
+    /// never happen: key = year, …`, or empty if nothing.
+    pub fn after_the_run_text(&self) -> String {
+        let late = self.after_the_run();
+        if late.is_empty() {
+            return String::new();
+        }
+        let items: Vec<String> = late
+            .iter()
+            .map(|a| format!("{} = {}", a.key, a.year))
+            .collect();
+        format!(
+            "; after the run's end ({}), never happen: {}",
+            self.run.end_year,
+            items.join(", ")
+        )
+    }
 }
 
 /// A dated setting that lies after the run's end (see
