@@ -322,7 +322,7 @@ fn mean_and_half_interval(xs: &[f64]) -> (f64, Option<f64>) {
 }
 
 /// The 0.975 quantile of Student's t with `dof` degrees of freedom.
-fn student_t_975(dof: usize) -> f64 {
+pub(crate) fn student_t_975(dof: usize) -> f64 {
     use statrs::distribution::{ContinuousCDF, StudentsT};
     StudentsT::new(0.0, 1.0, dof as f64)
         .map(|t| t.inverse_cdf(0.975))

@@ -28,10 +28,12 @@ pub mod mechanisms;
 pub mod statistics;
 // Schedule: the initial state and the order of a step's phases.
 pub mod schedule;
-// Application: a run to a folder, sweeps, comparisons, memory estimate.
+// Application: a run to a folder, sweeps, comparisons, memory estimate,
+// figures.
 pub mod compare;
 pub mod memory;
 pub mod output;
+pub mod plot;
 pub mod sweep;
 
 pub use error::{Error, Result};

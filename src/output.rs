@@ -85,6 +85,14 @@ impl RunFolder {
         self.partial.join(name)
     }
 
+    /// Write `manifest.json` (pretty JSON and a final newline).
+    pub fn write_manifest<T: Serialize>(&self, manifest: &T) -> Result<()> {
+        let path = self.file("manifest.json");
+        let text = serde_json::to_string_pretty(manifest)
+            .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+        std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))
+    }
+
     /// Move the finished folder into place. An existing target (allowed
     /// by `force`) is swapped with the new folder in one atomic step, so
     /// that at every instant the target holds a complete output, the old
@@ -281,6 +289,47 @@ impl Drop for RunFolder {
             let _ = std::fs::remove_dir_all(&self.partial);
         }
     }
+}
+
+/// Copy a finished run or sweep folder to `target`, with the guarantees
+/// of a run: the copy appears whole or not at all, and an existing
+/// `target` is replaced only with `force` (and only if Proxima wrote it).
+/// The files are those the run wrote, byte for byte; sub-folders (such as
+/// `figures/`) are copied too.
+pub fn copy_run(source: &Path, target: &Path, force: bool) -> Result<PathBuf> {
+    if !source.join("manifest.json").is_file() {
+        return Err(Error::Output {
+            path: source.to_path_buf(),
+            message: "is not a finished run folder (it has no manifest.json)".into(),
+        });
+    }
+    let folder = RunFolder::prepare(target, force)?;
+    copy_tree(source, folder.path())?;
+    folder.commit()
+}
+
+/// Copy the files and folders of `from` into the existing folder `to`.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(from)
+        .map_err(|e| Error::io(from, e))?
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io(from, e))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            // A partial folder of figures being drawn, or a temporary file.
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().map_err(|e| Error::io(&src, e))?;
+        if kind.is_dir() {
+            std::fs::create_dir(&dst).map_err(|e| Error::io(&dst, e))?;
+            copy_tree(&src, &dst)?;
+        } else if kind.is_file() {
+            std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// A CSV file of serialisable rows whose numbers must all be finite.
@@ -629,10 +678,7 @@ pub fn run_to_folder(
         after_the_run: scenario.after_the_run(),
         scenario,
     };
-    let path = folder.file("manifest.json");
-    let text = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
+    folder.write_manifest(&manifest)?;
     let folder = folder.commit()?;
     Ok(RunSummary {
         folder,

@@ -33,6 +33,7 @@ const LAYERS: &[(&str, &str, u8)] = &[
     ("sweep", "application", 6),
     ("compare", "application", 6),
     ("memory", "application", 6),
+    ("plot", "application", 6),
     ("cli", "binary", 7),
 ];
 

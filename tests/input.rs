@@ -300,11 +300,11 @@ fn argument_errors_are_one_line() {
         ),
         (
             &["rnu", "s.toml"],
-            "error: `rnu` is not a command; commands: run, validate, params, sweep, merge",
+            "error: `rnu` is not a command; commands: run, validate, params, sweep, merge, plot",
         ),
         (
             &[],
-            "error: a command is needed: run, validate, params, sweep or merge (`proxima --help` says more)",
+            "error: a command is needed: run, validate, params, sweep, merge or plot (`proxima --help` says more)",
         ),
     ];
     for (args, line) in cases {

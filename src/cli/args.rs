@@ -114,7 +114,7 @@ fn usage_error(e: &clap::Error, command: &str) -> String {
                 s => format!("did you mean `{s}`? "),
             };
             format!(
-                "`{}` is not a command; {suggested}commands: run, validate, params, sweep, merge",
+                "`{}` is not a command; {suggested}commands: run, validate, params, sweep, merge, plot",
                 text(K::InvalidSubcommand)
             )
         }
@@ -122,7 +122,7 @@ fn usage_error(e: &clap::Error, command: &str) -> String {
             format!("{command}: missing {}; usage: {usage}", text(K::InvalidArg))
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "a command is needed: run, validate, params, sweep or merge (`proxima --help` says more)"
+            "a command is needed: run, validate, params, sweep, merge or plot (`proxima --help` says more)"
                 .into()
         }
         ErrorKind::InvalidValue => {
@@ -181,18 +181,7 @@ pub fn overrides(set: &[String], seed: Option<u64>) -> Result<Vec<Override>, Fai
         .collect::<Result<_, _>>()
         .map_err(Failure::Input)?;
     if let Some(seed) = seed {
-        let seed = i64::try_from(seed).map_err(|_| {
-            Failure::Input(proxima::Error::scenario(
-                "--seed",
-                "run.seed",
-                format!("{seed} is out of range; allowed: 0 to 2^63−1"),
-            ))
-        })?;
-        out.push(Override {
-            path: "run.seed".into(),
-            value: toml::Value::Integer(seed),
-            text: format!("run.seed={seed} (--seed)"),
-        });
+        out.push(scenario::seed_override(seed).map_err(Failure::Input)?);
     }
     Ok(out)
 }

@@ -1,6 +1,6 @@
 //! `proxima`: the command line. It parses the arguments, hands each command
 //! to its file (`run.rs`, `validate.rs`, `params.rs`, `sweep.rs`,
-//! `compare.rs`, `merge.rs`) and maps the error to an exit code; the
+//! `compare.rs`, `merge.rs`, `plot.rs`) and maps the error to an exit code; the
 //! progress display is `progress.rs`, the memory pre-flight
 //! `preflight.rs`, the allocator and thread tuning `tuning.rs`. Everything
 //! else lives in the library.
@@ -9,6 +9,7 @@ mod args;
 mod compare;
 mod merge;
 mod params;
+mod plot;
 mod preflight;
 mod progress;
 mod run;
@@ -45,6 +46,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Merge the finished shard folders of one plan into one sweep folder.
     Merge(merge::MergeArgs),
+    /// Draw the figures of a run or sweep folder (SVG) and a page that shows them.
+    Plot(plot::PlotArgs),
 }
 
 /// How a command failed.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Compare(a) => compare::compare(a),
         Command::Merge(a) => merge::merge(a),
+        Command::Plot(a) => plot::plot(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

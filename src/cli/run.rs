@@ -13,7 +13,6 @@ use crate::args::{count_option, default_out, overrides};
 use crate::preflight::check_memory;
 use crate::progress::{Shown, report_stale};
 use crate::tuning::with_workers_awake;
-use crate::validate::after_the_run;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -68,7 +67,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if !quiet && !resolved.scenario.after_the_run().is_empty() {
         eprintln!(
             "note: {}",
-            after_the_run(&resolved.scenario).trim_start_matches("; ")
+            resolved
+                .scenario
+                .after_the_run_text()
+                .trim_start_matches("; ")
         );
     }
     let threads = count_option("threads", threads)?;

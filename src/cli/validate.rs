@@ -31,25 +31,7 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
         s.population.citizens,
         s.territory.regions,
         proxima::memory::human(proxima::memory::estimate(s).bytes),
-        after_the_run(s)
+        s.after_the_run_text()
     );
     Ok(())
-}
-
-/// `; after the run's end, never happen: …` for what a short run leaves
-/// out (empty if nothing).
-pub fn after_the_run(s: &proxima::Scenario) -> String {
-    let late = s.after_the_run();
-    if late.is_empty() {
-        return String::new();
-    }
-    let items: Vec<String> = late
-        .iter()
-        .map(|a| format!("{} = {}", a.key, a.year))
-        .collect();
-    format!(
-        "; after the run's end ({}), never happen: {}",
-        s.run.end_year,
-        items.join(", ")
-    )
 }

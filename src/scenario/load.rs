@@ -35,6 +35,22 @@ pub struct ResolvedScenario {
     pub origins: BTreeMap<String, String>,
 }
 
+/// `--seed N` as the override of `run.seed` (0 to 2^63−1).
+pub fn seed_override(seed: u64) -> Result<Override> {
+    let seed = i64::try_from(seed).map_err(|_| {
+        Error::scenario(
+            "--seed",
+            "run.seed",
+            format!("{seed} is out of range; allowed: 0 to 2^63−1"),
+        )
+    })?;
+    Ok(Override {
+        path: "run.seed".into(),
+        value: toml::Value::Integer(seed),
+        text: format!("run.seed={seed} (--seed)"),
+    })
+}
+
 /// Parse `KEY=VALUE` as given to `--set`. The value is one TOML value
 /// (`1995`, `0.5`, `true`, `"text"`, `[1, 2]`) and nothing else; a bare
 /// word on one line is a string.

@@ -18,7 +18,8 @@ mod validate;
 pub use validate::synthetic_region_names;
 
 pub use load::{
-    Override, ResolvedScenario, ScenarioChain, load, parse_override, resolve_str, suggest,
+    Override, ResolvedScenario, ScenarioChain, load, parse_override, resolve_str, seed_override,
+    suggest,
 };
 pub(crate) use load::{PLAN_MARKERS, found, invalid_toml, kind, leaf_ok, one_line};
 pub(crate) use validate::{below_upper_bound, is_cross_field};
@@ -1087,6 +1088,24 @@ impl Scenario {
             add(format!("output.firm_snapshot_years[{i}]"), year);
         }
         out
+    }
+
+    /// [`Self::after_the_run`] in words: `; after the run's end (YEAR),
+    /// never happen: key = year, …`, or empty if nothing.
+    pub fn after_the_run_text(&self) -> String {
+        let late = self.after_the_run();
+        if late.is_empty() {
+            return String::new();
+        }
+        let items: Vec<String> = late
+            .iter()
+            .map(|a| format!("{} = {}", a.key, a.year))
+            .collect();
+        format!(
+            "; after the run's end ({}), never happen: {}",
+            self.run.end_year,
+            items.join(", ")
+        )
     }
 }
 
