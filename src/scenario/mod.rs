@@ -1028,6 +1028,7 @@ pub struct OutputParams {
     pub sectors: bool,
     pub exchanges: bool,
     pub firm_snapshot_years: Vec<i64>,
+    pub network_snapshot_years: Vec<i64>,
 }
 
 impl Default for OutputParams {
@@ -1037,6 +1038,7 @@ impl Default for OutputParams {
             sectors: true,
             exchanges: true,
             firm_snapshot_years: Vec::new(),
+            network_snapshot_years: Vec::new(),
         }
     }
 }
@@ -1085,6 +1087,9 @@ impl Scenario {
         }
         for (i, &year) in self.output.firm_snapshot_years.iter().enumerate() {
             add(format!("output.firm_snapshot_years[{i}]"), year);
+        }
+        for (i, &year) in self.output.network_snapshot_years.iter().enumerate() {
+            add(format!("output.network_snapshot_years[{i}]"), year);
         }
         out
     }

@@ -317,6 +317,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("output.sectors", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Write sectors.csv (one row per step and sector)."),
     p("output.exchanges", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Write exchanges.csv (active exchanges per step)."),
     p("output.firm_snapshot_years", "years", 1800.0, 2200.0, "Years for which firms.csv lists every firm (empty: no firms.csv); not before the run's start (years after its end are not reached)."),
+    p("output.network_snapshot_years", "years", 1800.0, 2200.0, "Years for which ties.csv, nodes.csv and network_YEAR.graphml hold the cooperation network (empty: none written); not before the run's start (years after its end are not reached)."),
 ];
 
 /// The spec governing a dotted path, if any (`*` matches one segment).
