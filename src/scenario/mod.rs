@@ -434,6 +434,8 @@ pub struct CooperationParams {
     pub fair_size: i64,
     pub learning_rate: f64,
     pub research_complementarity: f64,
+    /// Weight of the expected knowledge gain in the tie probability's logit.
+    pub expected_gain_weight: f64,
 }
 
 impl Default for CooperationParams {
@@ -453,6 +455,7 @@ impl Default for CooperationParams {
             fair_size: 50,
             learning_rate: 0.05,
             research_complementarity: 1.0,
+            expected_gain_weight: 0.0,
         }
     }
 }
