@@ -23,6 +23,7 @@ use crate::state::timings::Timings;
 use crate::statistics::StepOutput;
 use crate::statistics::exchanges::{ExchangeRow, exchange_rows};
 use crate::statistics::firms::{FirmRow, firm_rows};
+use crate::statistics::network::{NodeRow, TieRow};
 use crate::statistics::resilience::{self, ResilienceRow};
 
 /// A run folder being written.
@@ -372,6 +373,15 @@ impl CsvSink {
         })
     }
 
+    /// Append a row whose `None` fields are written empty; its numbers
+    /// must be finite (checked in debug builds by the caller's tests).
+    pub fn write_with_gaps<T: Serialize>(&mut self, row: &T) -> Result<()> {
+        self.writer.serialize(row).map_err(|source| Error::Csv {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
     /// Write only a header (for a file that has no rows).
     pub fn write_header(&mut self, columns: &[&str]) -> Result<()> {
         self.writer
@@ -451,6 +461,36 @@ impl Columns for FirmRow {
     ];
 }
 
+impl Columns for TieRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "year",
+        "from_firm",
+        "to_firm",
+        "origin",
+        "km",
+        "cognitive_distance",
+        "organised",
+        "age",
+        "knowledge_gain",
+        "strength",
+    ];
+}
+
+impl Columns for NodeRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "year",
+        "firm_id",
+        "enterprise",
+        "sector",
+        "region",
+        "x_km",
+        "y_km",
+        "employees",
+        "cluster_member",
+        "kind",
+    ];
+}
+
 impl Columns for EventRow {
     const COLUMNS: &'static [&'static str] = &["step", "year", "kind", "subject", "value"];
 }
@@ -522,12 +562,69 @@ struct Manifest<'a> {
     setup_seconds: f64,
     phase_seconds: &'a Timings,
     output_seconds: f64,
-    files: Vec<&'static str>,
+    files: Vec<String>,
     /// The calendar trends and how each continues past its last year.
     trends: Vec<crate::scenario::trends::Trend>,
     /// Regimes, shocks, firms and snapshots dated after the run's end.
     after_the_run: Vec<crate::scenario::AfterTheRun>,
     scenario: &'a crate::Scenario,
+}
+
+/// `ties.csv`, `nodes.csv` and a GraphML file per snapshot year, written
+/// year by year (one year's network in memory at a time).
+struct NetworkSinks {
+    years: Vec<i64>,
+    ties: CsvSink,
+    nodes: CsvSink,
+    graphs: Vec<String>,
+}
+
+impl NetworkSinks {
+    /// The sinks, if any snapshot year is asked for.
+    fn open(folder: &RunFolder, years: &[i64]) -> Result<Option<Self>> {
+        if years.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            years: years.to_vec(),
+            ties: CsvSink::with_header::<TieRow>(folder.file("ties.csv"))?,
+            nodes: CsvSink::with_header::<NodeRow>(folder.file("nodes.csv"))?,
+            graphs: Vec::new(),
+        }))
+    }
+
+    /// Write the network of `year` if it is a snapshot year (and not
+    /// written yet: a year is listed once however often it is given).
+    fn snapshot(&mut self, folder: &RunFolder, model: &Model, year: i64) -> Result<()> {
+        let name = format!("network_{year}.graphml");
+        if !self.years.contains(&year) || self.graphs.contains(&name) {
+            return Ok(());
+        }
+        let (nodes, ties) = crate::statistics::network::snapshot(model, &model.last_kernel(), year);
+        for n in &nodes {
+            self.nodes.write_with_gaps(n)?;
+        }
+        for t in &ties {
+            self.ties.write_with_gaps(t)?;
+        }
+        let path = folder.file(&name);
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let mut out = BufWriter::new(file);
+        crate::statistics::network::write_graphml(&mut out, &nodes, &ties)
+            .and_then(|()| std::io::Write::flush(&mut out))
+            .map_err(|e| Error::io(&path, e))?;
+        self.graphs.push(name);
+        Ok(())
+    }
+
+    /// Flush the CSV files; the names of the files written.
+    fn finish(self) -> Result<Vec<String>> {
+        self.ties.finish()?;
+        self.nodes.finish()?;
+        let mut files = vec!["ties.csv".to_string(), "nodes.csv".to_string()];
+        files.extend(self.graphs);
+        Ok(files)
+    }
 }
 
 /// Simulate a resolved scenario and write its folder. Checks `cancel`
@@ -568,6 +665,7 @@ pub fn run_to_folder(
     } else {
         Some(CsvSink::create(folder.file("firms.csv"))?)
     };
+    let mut network = NetworkSinks::open(&folder, &scenario.output.network_snapshot_years)?;
     let mut events = CsvSink::with_header::<EventRow>(folder.file("events.csv"))?;
     let mut log = Vec::new();
     let mut indicators = Vec::new();
@@ -612,6 +710,11 @@ pub fn run_to_folder(
                 sink.write(&r)?;
             }
         }
+        if let Some(sinks) = network.as_mut()
+            && last_of_year
+        {
+            sinks.snapshot(&folder, &model, row.year)?;
+        }
         for e in &shocks {
             events.write(e)?;
         }
@@ -626,34 +729,37 @@ pub fn run_to_folder(
     }
     let writing = Instant::now();
     series.finish()?;
-    let mut files = vec!["timeseries.csv"];
+    let mut files: Vec<String> = vec!["timeseries.csv".into()];
     if let Some(sink) = regions {
         sink.finish()?;
-        files.push("regions.csv");
+        files.push("regions.csv".into());
     }
     if let Some(sink) = sectors {
         sink.finish()?;
-        files.push("sectors.csv");
+        files.push("sectors.csv".into());
     }
     if let Some(sink) = exchanges {
         sink.finish()?;
-        files.push("exchanges.csv");
+        files.push("exchanges.csv".into());
     }
     if let Some(sink) = firms {
         sink.finish()?;
-        files.push("firms.csv");
+        files.push("firms.csv".into());
+    }
+    if let Some(sinks) = network {
+        files.extend(sinks.finish()?);
     }
     events.finish()?;
-    files.push("events.csv");
+    files.push("events.csv".into());
     let mut resilience = CsvSink::with_header::<ResilienceRow>(folder.file("resilience.csv"))?;
     let rows = resilience::resilience(&log, &indicators, &["exchanged_tonnes", "employment"]);
     for r in &rows {
         resilience.write(r)?;
     }
     resilience.finish()?;
-    files.push("resilience.csv");
+    files.push("resilience.csv".into());
     output_seconds += writing.elapsed().as_secs_f64();
-    files.push("manifest.json");
+    files.push("manifest.json".into());
     let wall_seconds = started.elapsed().as_secs_f64();
     let manifest = Manifest {
         program: "proxima",
@@ -764,5 +870,31 @@ mod tests {
             productivity: 0.0,
         };
         assert_eq!(header_of(&f), FirmRow::COLUMNS);
+        let t = TieRow {
+            year: 0,
+            from_firm: 0,
+            to_firm: String::new(),
+            origin: "spatial",
+            km: 0.0,
+            cognitive_distance: None,
+            organised: None,
+            age: None,
+            knowledge_gain: None,
+            strength: None,
+        };
+        assert_eq!(header_of(&t), TieRow::COLUMNS);
+        let n = NodeRow {
+            year: 0,
+            firm_id: String::new(),
+            enterprise: None,
+            sector: "",
+            region: String::new(),
+            x_km: 0.0,
+            y_km: 0.0,
+            employees: None,
+            cluster_member: false,
+            kind: "firm",
+        };
+        assert_eq!(header_of(&n), NodeRow::COLUMNS);
     }
 }

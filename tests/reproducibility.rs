@@ -7,13 +7,13 @@ use std::path::Path;
 
 use common::{run_to, scenario, stderr};
 
-/// Every CSV file of a run folder, by name (the manifest records the thread
+/// Every CSV and GraphML file of a run folder, by name (the manifest records the thread
 /// count and timings, so it is left out).
 fn csv_files(folder: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(folder)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv" || x == "graphml"))
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             (name, std::fs::read(&p).unwrap())
@@ -60,7 +60,12 @@ fn same_on_1_2_3_threads(dir: &Path, file: &str, extra: &[&str]) -> Vec<(String,
 #[test]
 fn thread_count_does_not_change_a_single_byte() {
     let dir = tempfile::tempdir().unwrap();
-    let snapshots = ["--set", "output.firm_snapshot_years=[1960, 1990, 2025]"];
+    let snapshots = [
+        "--set",
+        "output.firm_snapshot_years=[1960, 1990, 2025]",
+        "--set",
+        "output.network_snapshot_years=[1990, 2025]",
+    ];
     let one = same_on_1_2_3_threads(dir.path(), "default.toml", &snapshots);
     let out = dir.path().join("s43");
     let mut args = vec!["--seed", "43"];

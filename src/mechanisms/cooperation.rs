@@ -24,6 +24,7 @@ use crate::state::authorities::{CLUSTER, relative_share};
 use crate::state::context::StepContext;
 use crate::state::model::Model;
 use crate::state::network::{Origin, Tie};
+use crate::state::proximity::knowledge_gain;
 use crate::state::reach::{Reach, RegionDraw};
 use crate::state::sectors::Profile;
 use crate::state::tally::Tally;
@@ -75,9 +76,17 @@ fn pair_probability(
             Relation::Unknown => 0.0,
         }
     };
-    let o = k.organised(belonging, similarity(&fi.knowledge, &fj.knowledge));
+    let sim = similarity(&fi.knowledge, &fj.knowledge);
+    let o = k.organised(belonging, sim);
     let c = m.sectors.complementarity[fi.sector as usize][fj.sector as usize];
-    k.tie_probability(g, o, c)
+    // Partners valued for what they can teach: Nooteboom's inverted U of
+    // cognitive distance (0 by default: choice by proximity alone).
+    let w = m.scenario.cooperation.expected_gain_weight;
+    if w == 0.0 {
+        return k.tie_probability(g, o, c);
+    }
+    let gain = knowledge_gain(1.0 - sim, m.scenario.innovation.cognitive_distance_max);
+    k.tie_probability_plus(g, o, c, w * gain)
 }
 
 /// Firms whose partner searches one thread interleaves.

@@ -606,7 +606,7 @@ fn valid_entry_name(name: &str) -> bool {
 /// An element of the list parameters whose default is empty, giving the
 /// type of their elements (the others take it from their first element).
 pub(crate) fn list_element(path: &str) -> Option<toml::Value> {
-    if path == "output.firm_snapshot_years" {
+    if path == "output.firm_snapshot_years" || path == "output.network_snapshot_years" {
         Some(toml::Value::Integer(0))
     } else if path.ends_with(".complements") {
         Some(toml::Value::String(String::new()))

@@ -435,6 +435,8 @@ pub struct CooperationParams {
     pub fair_size: i64,
     pub learning_rate: f64,
     pub research_complementarity: f64,
+    /// Weight of the expected knowledge gain in the tie probability's logit.
+    pub expected_gain_weight: f64,
 }
 
 impl Default for CooperationParams {
@@ -454,6 +456,7 @@ impl Default for CooperationParams {
             fair_size: 50,
             learning_rate: 0.05,
             research_complementarity: 1.0,
+            expected_gain_weight: 0.0,
         }
     }
 }
@@ -1029,6 +1032,7 @@ pub struct OutputParams {
     pub sectors: bool,
     pub exchanges: bool,
     pub firm_snapshot_years: Vec<i64>,
+    pub network_snapshot_years: Vec<i64>,
 }
 
 impl Default for OutputParams {
@@ -1038,6 +1042,7 @@ impl Default for OutputParams {
             sectors: true,
             exchanges: true,
             firm_snapshot_years: Vec::new(),
+            network_snapshot_years: Vec::new(),
         }
     }
 }
@@ -1086,6 +1091,9 @@ impl Scenario {
         }
         for (i, &year) in self.output.firm_snapshot_years.iter().enumerate() {
             add(format!("output.firm_snapshot_years[{i}]"), year);
+        }
+        for (i, &year) in self.output.network_snapshot_years.iter().enumerate() {
+            add(format!("output.network_snapshot_years[{i}]"), year);
         }
         out
     }

@@ -145,6 +145,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("cooperation.fair_size", "firms/fair", 2.0, 100_000.0, "Firms attending a national fair."),
     p("cooperation.learning_rate", "1/year", 0.0, 1.0, "Rate at which a firm's knowledge profile moves towards its partners' (per unit tie strength)."),
     p("cooperation.research_complementarity", "complementarity", 0.0, 1.0, "Complementarity of a firm and a research organisation in the research-link probability."),
+    p("cooperation.expected_gain_weight", "logit", 0.0, 20.0, "Weight of the expected knowledge gain gain(c) (inverted U in cognitive distance c, innovation.cognitive_distance_max) added to the logit of the tie probability between firms: partners chosen and kept for what they can teach; 0 keeps choice by proximity alone."),
     // innovation
     p("innovation.base_rate", "1/year", 0.0, 1.0, "Internal innovation intensity of a 10-employee firm."),
     p("innovation.size_elasticity", "elasticity", 0.0, 1.0, "Innovation hazard ∝ (employees/10)^elasticity; the gain per innovation ∝ its inverse."),
@@ -317,6 +318,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p("output.sectors", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Write sectors.csv (one row per step and sector)."),
     p("output.exchanges", "boolean", NOT_NUMERIC, NOT_NUMERIC, "Write exchanges.csv (active exchanges per step)."),
     p("output.firm_snapshot_years", "years", 1800.0, 2200.0, "Years for which firms.csv lists every firm (empty: no firms.csv); not before the run's start (years after its end are not reached)."),
+    p("output.network_snapshot_years", "years", 1800.0, 2200.0, "Years for which ties.csv, nodes.csv and network_YEAR.graphml hold the cooperation network (empty: none written); not before the run's start (years after its end are not reached)."),
 ];
 
 /// The spec governing a dotted path, if any (`*` matches one segment).

@@ -106,6 +106,7 @@ pub(crate) const CROSS_FIELD_KEYS: &[&str] = &[
     "declared_firms.*.founded",
     "declared_firms.*.closed",
     "output.firm_snapshot_years",
+    "output.network_snapshot_years",
     "governance.firm_weights.*",
     "governance.citizen_weights.*",
     "sectors.*.firm_share",
@@ -342,17 +343,15 @@ pub(super) fn check_rules(s: &Scenario, blame: &Blame<'_>, regions: &[String]) -
     check_instruments(s, blame)?;
     // A snapshot year after the run's end is never reached (a pilot run may
     // stop early); one before its start is a mistake.
-    for (i, &year) in s.output.firm_snapshot_years.iter().enumerate() {
-        if year < run.start_year {
-            return Err(blame.fail_element(
-                &["output.firm_snapshot_years", "run.start_year"],
-                i,
-                format!(
-                    "{year} is before the run's start; allowed: {} or later (run.start_year = {})",
-                    run.start_year, run.start_year
-                ),
-            ));
-        }
+    let snapshots = [
+        ("output.firm_snapshot_years", &s.output.firm_snapshot_years),
+        (
+            "output.network_snapshot_years",
+            &s.output.network_snapshot_years,
+        ),
+    ];
+    for (key, years) in snapshots {
+        check_snapshot_years(key, years, run.start_year, blame)?;
     }
     for field in ["firm_weights", "citizen_weights"] {
         let w = if field == "firm_weights" {
@@ -574,6 +573,23 @@ fn fmt_float(x: f64) -> String {
 /// The instruments: known kinds, regimes and selections, one label count
 /// per call and one threshold per evaluation, known sectors, and no call
 /// before the regime that enables the instrument has started.
+/// Snapshot years (`key`) must not lie before the run's start (a year
+/// after its end is never reached: a pilot run may stop early).
+fn check_snapshot_years(key: &str, years: &[i64], start: i64, blame: &Blame<'_>) -> Result<()> {
+    for (i, &year) in years.iter().enumerate() {
+        if year < start {
+            return Err(blame.fail_element(
+                &[key, "run.start_year"],
+                i,
+                format!(
+                    "{year} is before the run's start; allowed: {start} or later (run.start_year = {start})"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_instruments(s: &Scenario, blame: &Blame<'_>) -> Result<()> {
     use super::instruments::{INSTRUMENT_KINDS, SELECTIONS};
     for (name, ins) in &s.instruments {
@@ -751,6 +767,13 @@ mod tests {
         assert_eq!(
             e,
             "t.toml: output.firm_snapshot_years[1]: 1800 is before the run's start; allowed: 1950 or later (run.start_year = 1950)"
+        );
+        let e = resolve_str("t.toml", "[output]\nnetwork_snapshot_years = [1949]\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.toml: output.network_snapshot_years[0]: 1949 is before the run's start; allowed: 1950 or later (run.start_year = 1950)"
         );
     }
 

@@ -107,18 +107,28 @@ impl Model {
     }
 
     fn context(&self) -> StepContext {
+        self.context_at(self.step)
+    }
+
+    /// The proximity kernel of the step just simulated (that of the first
+    /// step before any).
+    pub fn last_kernel(&self) -> Kernel {
+        self.context_at(self.step.saturating_sub(1)).kernel
+    }
+
+    fn context_at(&self, step: u32) -> StepContext {
         let run = &self.scenario.run;
         let spy = run.steps_per_year as u32;
         let dt = 1.0 / f64::from(spy);
-        let year = run.start_year + i64::from(self.step / spy);
-        let t = year as f64 + f64::from(self.step % spy) * dt;
+        let year = run.start_year + i64::from(step / spy);
+        let t = year as f64 + f64::from(step % spy) * dt;
         let (regime, levers) = regimes::active(&self.scenario.regimes, year);
         let (energy_factor, demand_factor) = shocks::multipliers(&self.scenario, year);
         let mut levers = levers.clone();
         levers.aggregate_demand *= demand_factor;
         let prices = Prices::new(&self.scenario, &levers, energy_factor);
         StepContext {
-            step: self.step,
+            step,
             year,
             t,
             dt,
@@ -132,7 +142,7 @@ impl Model {
             demand_shares: self.sectors.demand_shares(t),
             energy_factor,
             prices,
-            new_year: self.step.is_multiple_of(spy),
+            new_year: step.is_multiple_of(spy),
         }
     }
 

@@ -115,7 +115,8 @@ impl Adjacency {
         Self { offsets, entries }
     }
 
-    fn row(&self, i: usize) -> &[(u32, f32)] {
+    /// Partners of firm `i` with tie strengths, sorted by partner index.
+    pub fn row(&self, i: usize) -> &[(u32, f32)] {
         match (self.offsets.get(i), self.offsets.get(i + 1)) {
             (Some(&a), Some(&b)) => &self.entries[a as usize..b as usize],
             _ => &[],

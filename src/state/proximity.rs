@@ -63,6 +63,13 @@ impl Kernel {
     pub fn tie_probability(&self, g: f64, o: f64, c: f64) -> f64 {
         logistic(self.beta_g * g + self.beta_o * o + self.beta_c * c - self.theta)
     }
+
+    /// Probability of cooperation with `extra` added to the logit (the
+    /// weighted expected knowledge gain of the pair).
+    #[inline]
+    pub fn tie_probability_plus(&self, g: f64, o: f64, c: f64, extra: f64) -> f64 {
+        logistic(self.beta_g * g + self.beta_o * o + self.beta_c * c - self.theta + extra)
+    }
 }
 
 /// The logistic function.

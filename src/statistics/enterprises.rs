@@ -36,11 +36,19 @@ pub struct EnterpriseStats {
     pub sector_establishments: [u64; N_SECTORS],
     pub sector_employment: [u64; N_SECTORS],
     pub sector_output: [f64; N_SECTORS],
+    /// Sum of the squared employment of the sector's establishments
+    /// (for the plant Herfindahl `H_i` of the Ellison–Glaeser index).
+    pub sector_emp_squares: [u128; N_SECTORS],
+    /// Employment by region and sector.
+    pub region_sector_emp: Vec<[u64; N_SECTORS]>,
 }
 
 /// One pass over the firms, then the groups.
 pub fn enterprise_stats(m: &Model) -> EnterpriseStats {
-    let mut st = EnterpriseStats::default();
+    let mut st = EnterpriseStats {
+        region_sector_emp: vec![[0; N_SECTORS]; m.territory.len()],
+        ..EnterpriseStats::default()
+    };
     for f in &m.firms {
         let e = u64::from(f.employees);
         let sector = f.sector as usize;
@@ -69,6 +77,8 @@ pub fn enterprise_stats(m: &Model) -> EnterpriseStats {
         st.sector_establishments[sector] += 1;
         st.sector_employment[sector] += e;
         st.sector_output[sector] += f.sales;
+        st.sector_emp_squares[sector] += u128::from(e) * u128::from(e);
+        st.region_sector_emp[f.region as usize][sector] += e;
     }
     for g in m.groups.iter().filter(|g| g.establishments > 0) {
         st.live_groups += 1;
@@ -113,10 +123,15 @@ pub struct SectorRow {
     pub employment: u64,
     /// Sales, output units per year.
     pub output: f64,
+    /// Ellison–Glaeser index of the sector's geographic concentration.
+    pub ellison_glaeser_gamma: f64,
+    /// The sector's largest location quotient across regions.
+    pub max_location_quotient: f64,
 }
 
 /// The rows of `sectors.csv` for the step just simulated.
 pub fn sector_rows(ctx: &StepContext, st: &EnterpriseStats) -> Vec<SectorRow> {
+    let (gamma, lq) = concentration(st);
     (0..N_SECTORS)
         .map(|s| SectorRow {
             step: ctx.step,
@@ -126,6 +141,51 @@ pub fn sector_rows(ctx: &StepContext, st: &EnterpriseStats) -> Vec<SectorRow> {
             establishments: st.sector_establishments[s],
             employment: st.sector_employment[s],
             output: st.sector_output[s],
+            ellison_glaeser_gamma: gamma[s],
+            max_location_quotient: lq[s],
         })
         .collect()
+}
+
+/// Per sector, the Ellison–Glaeser γ and the largest location quotient
+/// (brief §6). With `x_r` the region's share of all employment, `s_ir` its
+/// share of the sector's, `G = Σ_r (s_ir − x_r)²` and `H_i = Σ_k z_k²` over
+/// the sector's establishments: `γ = (G − (1 − Σ x_r²) H_i) / ((1 − Σ x_r²)(1 − H_i))`
+/// (0 where the denominator is 0); `LQ_ir = (e_ir / e_r) / (E_i / E)`.
+pub fn concentration(st: &EnterpriseStats) -> ([f64; N_SECTORS], [f64; N_SECTORS]) {
+    let region_emp: Vec<u64> = st
+        .region_sector_emp
+        .iter()
+        .map(|r| r.iter().sum())
+        .collect();
+    let total: u64 = region_emp.iter().sum();
+    let mut gamma = [0.0; N_SECTORS];
+    let mut lq = [0.0; N_SECTORS];
+    if total == 0 {
+        return (gamma, lq);
+    }
+    let e = total as f64;
+    let sum_x2: f64 = region_emp.iter().map(|&r| (r as f64 / e).powi(2)).sum();
+    for s in 0..N_SECTORS {
+        let es = st.sector_employment[s];
+        if es == 0 {
+            continue;
+        }
+        let esf = es as f64;
+        let mut g = 0.0;
+        for (r, row) in st.region_sector_emp.iter().enumerate() {
+            let share = row[s] as f64 / esf;
+            let x = region_emp[r] as f64 / e;
+            g += (share - x).powi(2);
+            if region_emp[r] > 0 {
+                lq[s] = f64::max(lq[s], (row[s] as f64 / region_emp[r] as f64) / (esf / e));
+            }
+        }
+        let h = st.sector_emp_squares[s] as f64 / (esf * esf);
+        let den = (1.0 - sum_x2) * (1.0 - h);
+        if den > 0.0 {
+            gamma[s] = (g - (1.0 - sum_x2) * h) / den;
+        }
+    }
+    (gamma, lq)
 }

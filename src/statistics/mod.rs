@@ -20,6 +20,7 @@ use opinion::{OpinionSums, RegionalOpinion};
 pub mod enterprises;
 pub mod exchanges;
 pub mod firms;
+pub mod network;
 pub mod opinion;
 pub mod resilience;
 
@@ -132,6 +133,18 @@ pub struct StepRow {
     pub cluster_projects: u32,
     pub ties_project_share: f64,
     pub symbiosis_firm_share: f64,
+    pub network_density: f64,
+    pub network_clustering: f64,
+    pub largest_component_share: f64,
+    pub mean_degree: f64,
+    pub degree_gini: f64,
+    pub ties_by_spatial: u64,
+    pub ties_by_partner_of_partner: u64,
+    pub ties_by_cluster: u64,
+    pub ties_by_group: u64,
+    pub ties_by_event: u64,
+    pub ties_by_ecosystem: u64,
+    pub ties_by_project: u64,
 }
 
 /// One row of `regions.csv`.
@@ -190,8 +203,13 @@ pub fn collect(
     let n_regions = m.territory.len();
     // Citizens on one side, firms then ties on the other: each side sums
     // in its own fixed order, so the bits do not depend on the threads.
-    let (people, (firms, ties, ent)) = rayon::join(
-        || citizen_stats(m, n_regions),
+    let ((people, structure), (firms, ties, ent)) = rayon::join(
+        || {
+            rayon::join(
+                || citizen_stats(m, n_regions),
+                || network::structure(&m.network.adjacency, m.network.ends(), m.firms.len()),
+            )
+        },
         || {
             (
                 firm_stats(m, n_regions),
@@ -202,6 +220,7 @@ pub fn collect(
     );
     let mut row = step_row(m, ctx, market, tally, &people, &firms, &ties);
     enterprise_columns(m, tally, &ent, &ties, &mut row);
+    network_columns(&structure, &ties, &mut row);
     let regions = region_rows(m, ctx, &people, &firms, &ties);
     let out = StepOutput {
         row,
@@ -526,6 +545,23 @@ fn enterprise_columns(
     row.cluster_projects = tally.projects;
     row.ties_project_share = ratio(ts.by_origin[Origin::Project as usize] as f64, ties_f);
     row.symbiosis_firm_share = ratio(st.exchanging as f64, firms);
+}
+
+/// The structure of the firm network and its ties by origin.
+fn network_columns(st: &network::Structure, ts: &TieStats, row: &mut StepRow) {
+    row.network_density = st.density;
+    row.network_clustering = st.clustering;
+    row.largest_component_share = st.largest_component_share;
+    row.mean_degree = st.mean_degree;
+    row.degree_gini = st.degree_gini;
+    let by = |o: Origin| ts.by_origin[o as usize];
+    row.ties_by_spatial = by(Origin::Spatial);
+    row.ties_by_partner_of_partner = by(Origin::PartnerOfPartner);
+    row.ties_by_cluster = by(Origin::ClusterCoMember);
+    row.ties_by_group = by(Origin::GroupCoMember);
+    row.ties_by_event = by(Origin::Event);
+    row.ties_by_ecosystem = by(Origin::Ecosystem);
+    row.ties_by_project = by(Origin::Project);
 }
 
 /// The rows of `regions.csv`.
