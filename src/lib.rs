@@ -32,6 +32,7 @@ pub mod schedule;
 pub mod compare;
 pub mod memory;
 pub mod output;
+pub mod sensitivity;
 pub mod sweep;
 
 pub use error::{Error, Result};

@@ -33,6 +33,8 @@ const LAYERS: &[(&str, &str, u8)] = &[
     ("sweep", "application", 6),
     ("compare", "application", 6),
     ("memory", "application", 6),
+    ("sensitivity", "application", 6),
+    ("calibrate", "application", 6),
     ("cli", "binary", 7),
 ];
 

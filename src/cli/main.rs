@@ -1,10 +1,11 @@
 //! `proxima`: the command line. It parses the arguments, hands each command
 //! to its file (`run.rs`, `validate.rs`, `params.rs`, `sweep.rs`,
-//! `compare.rs`, `merge.rs`) and maps the error to an exit code; the
+//! `compare.rs`, `merge.rs`, `analyse.rs`) and maps the error to an exit code; the
 //! progress display is `progress.rs`, the memory pre-flight
 //! `preflight.rs`, the allocator and thread tuning `tuning.rs`. Everything
 //! else lives in the library.
 
+mod analyse;
 mod args;
 mod compare;
 mod merge;
@@ -45,6 +46,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Merge the finished shard folders of one plan into one sweep folder.
     Merge(merge::MergeArgs),
+    /// Morris or Sobol' sensitivity indices of a sweep folder.
+    Analyse(analyse::AnalyseArgs),
 }
 
 /// How a command failed.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Compare(a) => compare::compare(a),
         Command::Merge(a) => merge::merge(a),
+        Command::Analyse(a) => analyse::analyse(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

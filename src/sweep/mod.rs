@@ -17,6 +17,7 @@
 //!   when, and memory stays bounded by the runs in flight.
 
 mod design;
+mod morris;
 pub mod plan;
 
 use std::collections::BTreeSet;
@@ -30,7 +31,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-pub use design::{DesignKind, Domain, Factor};
+pub use design::{
+    DesignKind, Domain, Factor, Structure, from_unit, groups, saltelli_block, to_unit,
+};
 pub use plan::{Plan, RunSpec, series_columns, value_text};
 
 use crate::error::{Error, Result};
@@ -153,7 +156,63 @@ struct Manifest<'a> {
     columns: &'a [String],
     years: Option<&'a BTreeSet<i64>>,
     files: [&'static str; 5],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    structure: Option<serde_json::Value>,
     base_scenario: &'a Scenario,
+}
+
+/// What the analysis of a Morris or Sobol' sweep (and a reader) needs of
+/// its design, recorded in `manifest.json`; a file design records the
+/// file's size and FNV-1a hash, so `--resume` refuses a changed file.
+fn structure_json(plan: &Plan) -> Option<serde_json::Value> {
+    let s = plan.structure();
+    match plan.design {
+        DesignKind::Morris => {
+            let (names, of) = groups(&plan.factors);
+            let members: Vec<serde_json::Value> = names
+                .iter()
+                .enumerate()
+                .map(|(g, name)| {
+                    let paths: Vec<&str> = plan
+                        .factors
+                        .iter()
+                        .zip(&of)
+                        .filter(|(_, k)| **k == g)
+                        .map(|(f, _)| f.path.as_str())
+                        .collect();
+                    serde_json::json!({ "name": name, "factors": paths })
+                })
+                .collect();
+            Some(serde_json::json!({
+                "trajectories": s.trajectories,
+                "levels": s.levels,
+                "delta": s.delta(),
+                "candidates": s.candidates,
+                "groups": members,
+            }))
+        }
+        DesignKind::Sobol => Some(serde_json::json!({
+            "samples": s.samples,
+            "second_order": s.second_order,
+            "block": saltelli_block(plan.factors.len(), s.second_order),
+            "sequence": "sobol_burley 0.5 (Owen-scrambled Sobol', Burley 2020)",
+            "sequence_seed": plan.sobol_seed(),
+        })),
+        DesignKind::File => {
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            let mut cells = 0u64;
+            for column in &s.file {
+                for v in column {
+                    for b in value_text(v).bytes().chain([0x1f]) {
+                        hash = (hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+                    }
+                    cells += 1;
+                }
+            }
+            Some(serde_json::json!({ "cells": cells, "fnv1a64": format!("{hash:016x}") }))
+        }
+        _ => None,
+    }
 }
 
 /// The text of a sweep's `manifest.json` (identical for every shard).
@@ -177,6 +236,7 @@ pub fn manifest_text(plan: &Plan) -> Result<String> {
         columns: &plan.columns,
         years: plan.years.as_ref(),
         files: [MANIFEST, DESIGN, TIMESERIES, SUMMARY, RUNS],
+        structure: structure_json(plan),
         base_scenario: &plan.resolved_base.scenario,
     };
     serde_json::to_string_pretty(&m)
