@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Writes scenarios/sensitivity_morris.toml, the Morris screening of
+docs/SENSITIVITY.md: every regime lever (one group per lever: its value in
+each of the four regimes moves together, each within 0.5x to 1.5x of its
+default, inside its allowed range; a regime where the lever is 0 keeps 0)
+and the main proximity, cooperation, innovation, institutions, symbiosis
+and governance parameters (0.5x to 1.5x of the default, the decay length
+on a log scale from 10 to 40 km).
+
+    python3 scripts/sensitivity_plan.py   # needs target/release/proxima
+"""
+import json
+import subprocess
+import tomllib
+
+MAIN = [
+    "proximity.decay_length_km",
+    "proximity.decay_length_growth",
+    "proximity.belonging_weight",
+    "proximity.similarity_weight",
+    "cooperation.network_share",
+    "cooperation.max_ties_base",
+    "cooperation.tie_decay",
+    "cooperation.renewal_rate",
+    "innovation.knowledge_effect",
+    "institutions.cluster_membership_rate",
+    "symbiosis.search_rate",
+    "symbiosis.transaction_cost",
+    "symbiosis.reach_km",
+    "symbiosis.trust_discount",
+    "governance.budget_per_resident",
+    "governance.citizen_influence",
+]
+
+params = {
+    p["path"]: p
+    for p in json.loads(
+        subprocess.run(
+            ["target/release/proxima", "params", "--format", "json"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+}
+default = tomllib.load(open("scenarios/default.toml", "rb"))
+
+
+def bounds(path, value):
+    lo, hi = sorted((0.5 * value, 1.5 * value))
+    p = params[path]
+    if p["min"] is not None:
+        lo = max(lo, float(p["min"]))
+    if p["max"] is not None:
+        hi = min(hi, float(p["max"]))
+    return lo, hi
+
+
+def value_of(path):
+    node = default
+    for s in path.split("."):
+        node = node.get(s) if isinstance(node, dict) else None
+    return node if node is not None else params[path]["default"]
+
+
+lines = [
+    "# Morris screening of default.toml (docs/SENSITIVITY.md), written by",
+    "# scripts/sensitivity_plan.py; run with",
+    "#     proxima sweep scenarios/sensitivity_morris.toml --jobs 2",
+    "#     proxima analyse output/sensitivity_morris --columns ... --years ...",
+    'base = "default.toml"',
+    "seed = 2121",
+    'design = "morris"',
+    "trajectories = 6",
+    "levels = 4",
+    "candidates = 30",
+    "",
+    "[vary]",
+]
+regimes = default["regimes"]
+for lever in [k for k in regimes["large_firm"] if k != "start"]:
+    for regime in regimes:
+        v = regimes[regime][lever]
+        if v == 0:
+            continue
+        lo, hi = bounds(f"regimes.{regime}.{lever}", v)
+        lines.append(
+            f'"regimes.{regime}.{lever}" = {{ min = {lo!r}, max = {hi!r}, group = "{lever}" }}'
+        )
+for path in MAIN:
+    v = float(value_of(path))
+    if path == "proximity.decay_length_km":
+        lines.append(f'"{path}" = {{ min = 10.0, max = 40.0, scale = "log" }}')
+        continue
+    lo, hi = bounds(path, v)
+    lines.append(f'"{path}" = {{ min = {lo!r}, max = {hi!r} }}')
+lines += [
+    "",
+    "[output]",
+    "columns = [",
+    '    "firms", "large_firm_employment_share", "sme_employment_share",',
+    '    "micro_employment_share", "regional_employment_hhi", "ties_per_firm",',
+    '    "nonlocal_tie_share", "innovations", "cluster_organisations",',
+    '    "waste_reuse_rate", "citizen_participation_rate",',
+    "]",
+    "years = [1972, 1995, 2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2025]",
+]
+open("scenarios/sensitivity_morris.toml", "w").write("\n".join(lines) + "\n")
