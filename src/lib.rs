@@ -29,6 +29,7 @@ pub mod statistics;
 // Schedule: the initial state and the order of a step's phases.
 pub mod schedule;
 // Application: a run to a folder, sweeps, comparisons, memory estimate.
+pub mod calibrate;
 pub mod compare;
 pub mod memory;
 pub mod output;

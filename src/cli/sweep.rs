@@ -188,7 +188,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
 }
 
 /// `I/N`, or `slurm` read from the array task's environment.
-fn parse_shard(text: &str) -> Result<Shard, Failure> {
+pub(crate) fn parse_shard(text: &str) -> Result<Shard, Failure> {
     let bad =
         |message: String| Failure::Input(proxima::Error::scenario("--shard", "shard", message));
     if text == "slurm" {

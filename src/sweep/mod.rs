@@ -337,7 +337,7 @@ fn shard_text(shard: &Shard, runs: u64) -> Result<String> {
 
 use crate::output::write_atomic;
 
-fn tmp_path(path: &Path) -> PathBuf {
+pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -408,7 +408,7 @@ fn io_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
 }
 
 /// Fields of a run's rows, exactly as a single run writes them.
-fn row_fields(rows: &[StepRow]) -> Result<Vec<csv::StringRecord>> {
+pub(crate) fn row_fields(rows: &[StepRow]) -> Result<Vec<csv::StringRecord>> {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
@@ -484,7 +484,7 @@ fn write_part(
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
 }
 
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -208,16 +208,17 @@ pub fn value_text(v: &toml::Value) -> String {
     }
 }
 
-struct Ctx<'a> {
-    origin: &'a str,
+/// Where a plan's errors point (its file).
+pub(crate) struct Ctx<'a> {
+    pub(crate) origin: &'a str,
 }
 
 impl Ctx<'_> {
-    fn err(&self, key: &str, message: impl Into<String>) -> Error {
+    pub(crate) fn err(&self, key: &str, message: impl Into<String>) -> Error {
         Error::scenario(self.origin, key, message)
     }
 
-    fn check_keys(
+    pub(crate) fn check_keys(
         &self,
         table: &IndexMap<String, Node>,
         prefix: &str,
@@ -234,14 +235,19 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn leaf<'n>(&self, node: &'n Node, key: &str, expected: &str) -> Result<&'n toml::Value> {
+    pub(crate) fn leaf<'n>(
+        &self,
+        node: &'n Node,
+        key: &str,
+        expected: &str,
+    ) -> Result<&'n toml::Value> {
         match node {
             Node::Leaf(v) => Ok(v),
             Node::Table(_) => Err(self.err(key, format!("expected {expected}, found a table"))),
         }
     }
 
-    fn integer(&self, node: &Node, key: &str, min: i64, max: i64) -> Result<i64> {
+    pub(crate) fn integer(&self, node: &Node, key: &str, min: i64, max: i64) -> Result<i64> {
         let v = self.leaf(node, key, "an integer")?;
         let toml::Value::Integer(i) = v else {
             return Err(self.err(key, format!("expected an integer, found {}", found(v))));
@@ -252,7 +258,12 @@ impl Ctx<'_> {
         Ok(*i)
     }
 
-    fn string<'n>(&self, node: &'n Node, key: &str, allowed: &[&str]) -> Result<&'n str> {
+    pub(crate) fn string<'n>(
+        &self,
+        node: &'n Node,
+        key: &str,
+        allowed: &[&str],
+    ) -> Result<&'n str> {
         let v = self.leaf(node, key, "a string")?;
         let toml::Value::String(s) = v else {
             return Err(self.err(key, format!("expected a string, found {}", found(v))));
@@ -278,7 +289,11 @@ fn join(prefix: &str, key: &str) -> String {
 /// Flatten a table of dotted paths (quoted `"a.b" = …` or nested `a.b = …`)
 /// into (path, leaf node) pairs in file order. A table with `min`/`max` keys
 /// is a range, hence a leaf.
-fn flatten<'n>(table: &'n IndexMap<String, Node>, prefix: &str, out: &mut Vec<(String, &'n Node)>) {
+pub(crate) fn flatten<'n>(
+    table: &'n IndexMap<String, Node>,
+    prefix: &str,
+    out: &mut Vec<(String, &'n Node)>,
+) {
     for (key, node) in table {
         let path = join(prefix, key);
         match node {
@@ -384,31 +399,7 @@ impl Plan {
         };
 
         // [fixed]: overrides of every run.
-        let mut fixed = Vec::new();
-        if let Some(node) = raw.get("fixed") {
-            let Node::Table(t) = node else {
-                return Err(ctx.err("fixed", "expected a table of dotted paths and values"));
-            };
-            let mut leaves = Vec::new();
-            flatten(t, "", &mut leaves);
-            for (p, node) in leaves {
-                let key = format!("fixed.{p}");
-                if p == "run.seed" {
-                    return Err(ctx.err(&key, "the sweep derives each run's seed from `seed`; set the master seed instead"));
-                }
-                let value = match node {
-                    Node::Leaf(v) => v.clone(),
-                    Node::Table(_) => {
-                        return Err(ctx.err(&key, "expected a value, found a range"));
-                    }
-                };
-                fixed.push(Override {
-                    text: format!("{p}={} ({origin} [fixed])", value_text(&value)),
-                    path: p,
-                    value,
-                });
-            }
-        }
+        let fixed = fixed_overrides(&ctx, &raw, &origin)?;
         let resolved_base = base.resolve(&fixed).map_err(|e| match e {
             Error::Scenario {
                 origin: o,
@@ -862,7 +853,7 @@ impl Plan {
     }
 }
 
-fn number(ctx: &Ctx<'_>, v: &toml::Value, key: &str) -> Result<f64> {
+pub(crate) fn number(ctx: &Ctx<'_>, v: &toml::Value, key: &str) -> Result<f64> {
     let x = match v {
         toml::Value::Integer(i) => *i as f64,
         toml::Value::Float(f) => *f,
@@ -874,6 +865,43 @@ fn number(ctx: &Ctx<'_>, v: &toml::Value, key: &str) -> Result<f64> {
         return Err(ctx.err(key, "must be a finite number"));
     }
     Ok(x)
+}
+
+/// The `[fixed]` table of a plan as overrides of every run.
+pub(crate) fn fixed_overrides(
+    ctx: &Ctx<'_>,
+    raw: &IndexMap<String, Node>,
+    origin: &str,
+) -> Result<Vec<Override>> {
+    let mut fixed = Vec::new();
+    if let Some(node) = raw.get("fixed") {
+        let Node::Table(t) = node else {
+            return Err(ctx.err("fixed", "expected a table of dotted paths and values"));
+        };
+        let mut leaves = Vec::new();
+        flatten(t, "", &mut leaves);
+        for (p, node) in leaves {
+            let key = format!("fixed.{p}");
+            if p == "run.seed" {
+                return Err(ctx.err(
+                    &key,
+                    "the sweep derives each run's seed from `seed`; set the master seed instead",
+                ));
+            }
+            let value = match node {
+                Node::Leaf(v) => v.clone(),
+                Node::Table(_) => {
+                    return Err(ctx.err(&key, "expected a value, found a range"));
+                }
+            };
+            fixed.push(Override {
+                text: format!("{p}={} ({origin} [fixed])", value_text(&value)),
+                path: p,
+                value,
+            });
+        }
+    }
+    Ok(fixed)
 }
 
 /// The base value of a varied parameter, after checking it may vary.
@@ -922,7 +950,7 @@ fn parameter_base<'t>(
     Ok(base)
 }
 
-fn factor(
+pub(crate) fn factor(
     ctx: &Ctx<'_>,
     design: DesignKind,
     path: &str,
