@@ -420,7 +420,13 @@ impl Plan {
                     "a file design takes its parameters from the file's columns; remove [vary]",
                 ));
             }
-            let file = ctx.string(required("file")?, "file", &[])?;
+            let node = raw.get("file").ok_or_else(|| {
+                ctx.err(
+                    "file",
+                    "missing; a file design needs file = \"points.csv\" (a CSV file, one column per parameter by dotted path)",
+                )
+            })?;
+            let file = ctx.string(node, "file", &[])?;
             let file_path = path.parent().unwrap_or(Path::new(".")).join(file);
             let (f, columns) = read_design_file(&ctx, &file_path, &base_tree, &fixed)?;
             factors = f;
