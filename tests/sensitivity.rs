@@ -48,8 +48,12 @@ fn sweep_and_analyse(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
     out
 }
 
-/// (output, parameter, parameter2, index) → (value, low, high) of sensitivity.csv.
-fn ours(out: &Path) -> HashMap<(String, String, String, String), (f64, Option<f64>, Option<f64>)> {
+/// (output, parameter, parameter2, index) of a row of sensitivity.csv.
+type Key = (String, String, String, String);
+/// (value, low, high) of a row.
+type Index = (f64, Option<f64>, Option<f64>);
+
+fn ours(out: &Path) -> HashMap<Key, Index> {
     let t = Table::read(&out.join("sensitivity.csv"));
     let c = |n: &str| t.col(n);
     t.rows

@@ -255,7 +255,7 @@ impl Sweep {
             let rec = rec.map_err(|e| bad(&path, csv_text(&e)))?;
             let id: u64 = rec.get(0).and_then(|v| v.parse().ok()).unwrap_or(u64::MAX);
             let p = (id / self.replicates) as usize;
-            if id % self.replicates != 0 || p >= values.len() {
+            if !id.is_multiple_of(self.replicates) || p >= values.len() {
                 continue;
             }
             values[p] = (0..n)

@@ -1158,7 +1158,7 @@ fn design_structure(
             Some(n) => ctx.integer(n, "levels", 2, 1000)? as u64,
             None => 4,
         };
-        if s.levels % 2 == 1 {
+        if !s.levels.is_multiple_of(2) {
             return Err(ctx.err(
                 "levels",
                 format!(
