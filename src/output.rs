@@ -501,6 +501,11 @@ pub fn run_to_folder(
     } else {
         None
     };
+    let mut sectors = if scenario.output.sectors {
+        Some(CsvSink::create(folder.file("sectors.csv"))?)
+    } else {
+        None
+    };
     let mut exchanges = if scenario.output.exchanges {
         Some(CsvSink::with_header::<ExchangeRow>(
             folder.file("exchanges.csv"),
@@ -529,12 +534,18 @@ pub fn run_to_folder(
         let StepOutput {
             row,
             regions: rows,
+            sectors: sector_rows,
             events: shocks,
         } = model.step()?;
         let writing = Instant::now();
         series.write(&row)?;
         if let Some(sink) = regions.as_mut() {
             for r in &rows {
+                sink.write(r)?;
+            }
+        }
+        if let Some(sink) = sectors.as_mut() {
+            for r in &sector_rows {
                 sink.write(r)?;
             }
         }
@@ -570,6 +581,10 @@ pub fn run_to_folder(
     if let Some(sink) = regions {
         sink.finish()?;
         files.push("regions.csv");
+    }
+    if let Some(sink) = sectors {
+        sink.finish()?;
+        files.push("sectors.csv");
     }
     if let Some(sink) = exchanges {
         sink.finish()?;

@@ -20,7 +20,8 @@ use crate::util::rng::{Purpose, SCREEN_BLOCK};
 
 /// The citizens' year, in parallel over blocks of citizens: returns the
 /// start-ups decided, as (citizen, sector) in citizen order. Employees who
-/// leave to found a spin-off (`turnover.founders`) start no other firm.
+/// leave to found a spin-off (`turnover.founders`) or open a plant
+/// (`turnover.openings`) start no other firm.
 pub fn year(
     model: &mut Model,
     ctx: &StepContext,
@@ -32,7 +33,7 @@ pub fn year(
     // updated in place while the rest of the model is read.
     let mut citizens = std::mem::take(&mut model.citizens);
     let m: &Model = model;
-    let life = Year::new(m, ctx, market, &turnover.founders, citizens.len());
+    let life = Year::new(m, ctx, market, turnover, citizens.len());
     let blocks: Vec<(u32, Vec<(u32, u8)>)> = citizens
         .par_chunks_mut(SCREEN_BLOCK)
         .zip(turnover.keys.par_chunks_mut(SCREEN_BLOCK))
@@ -96,12 +97,16 @@ impl<'a> Year<'a> {
         m: &'a Model,
         ctx: &'a StepContext,
         market: &Market,
-        founders: &[(u32, usize)],
+        turnover: &Turnover,
         n_citizens: usize,
     ) -> Self {
+        // Founders of spin-offs and employees sent to open a new plant.
         let is_founder = {
             let mut v = vec![false; n_citizens];
-            for &(c, _) in founders {
+            for &(c, _) in &turnover.founders {
+                v[c as usize] = true;
+            }
+            for &(c, _, _) in &turnover.openings {
                 v[c as usize] = true;
             }
             v

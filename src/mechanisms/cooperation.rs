@@ -379,8 +379,9 @@ fn candidate<R: rand::Rng + ?Sized>(
 }
 
 /// Events of the step: each cluster organisation's events and the national
-/// fairs, as lists of attending firm indices.
-fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec<u32>> {
+/// fairs, as lists of attending firm indices; with how many events each
+/// organisation held.
+fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> (Vec<Vec<u32>>, Vec<u32>) {
     let c = &m.scenario.cooperation;
     let draw_external =
         |sector: usize, n: usize, rng: &mut crate::util::rng::Stream, out: &mut Vec<u32>| {
@@ -409,17 +410,24 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
     };
     // Each cluster organisation draws its events from its own stream: in
     // parallel, collected in organisation order.
-    let mut events: Vec<Vec<u32>> = m
+    let instruments = m.scenario.instrument_list();
+    let per_org: Vec<Vec<Vec<u32>>> = m
         .institutions
         .clusters
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(pos, org)| {
+        .map(|(pos, org)| {
             let mut rng = m.streams.rng(Purpose::Events, ctx.step, u64::from(org.id));
-            // Cluster animation is part of the local authority's budget.
-            let shares = &m.institutions.budget_shares[org.region as usize];
-            let animation = relative_share(m, shares, CLUSTER);
-            let n = poisson(ctx.levers.event_rate * animation * ctx.dt, &mut rng);
+            // Cluster animation is part of the local authority's budget;
+            // an instrument funds its organisations' events at first.
+            let rate = match instruments.get(org.instrument as usize) {
+                Some(ins) if ctx.year <= org.funded_until => ins.event_rate,
+                _ => {
+                    let shares = &m.institutions.budget_shares[org.region as usize];
+                    ctx.levers.event_rate * relative_share(m, shares, CLUSTER)
+                }
+            };
+            let n = poisson(rate * ctx.dt, &mut rng);
             let mut events = Vec::new();
             for _ in 0..n {
                 let mut attendees: Vec<u32> = space
@@ -440,6 +448,8 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
             events
         })
         .collect();
+    let held_by: Vec<u32> = per_org.iter().map(|e| e.len() as u32).collect();
+    let mut events: Vec<Vec<u32>> = per_org.into_iter().flatten().collect();
     let mut rng = m.streams.rng(Purpose::Events, ctx.step, 1u64 << 48);
     let fairs = poisson(ctx.levers.fairs_per_year * ctx.dt, &mut rng);
     for k in 0..fairs {
@@ -451,7 +461,7 @@ fn schedule_events(m: &Model, ctx: &StepContext, space: &SearchSpace) -> Vec<Vec
         draw_external(theme, c.fair_size as usize, &mut rng, &mut attendees);
         events.extend(held(attendees));
     }
-    events
+    (events, held_by)
 }
 
 /// One step of cooperation: ties are renewed or decay, firms search for
@@ -484,9 +494,14 @@ pub fn cooperate(model: &mut Model, ctx: &StepContext, tally: &mut Tally) {
         .for_each(|(f, r)| f.research = r);
     // The proposals of the batches, then those of the events' meetings:
     // copied into one list in parallel once all are known.
-    proposal_parts.extend(meet_at_events(model, ctx, &c, near, &space, tally));
+    let (meetings, held_by) = meet_at_events(model, ctx, &c, near, &space, tally);
+    proposal_parts.extend(meetings);
+    proposal_parts.push(project_proposals(model));
     let proposals = par::concat(&proposal_parts);
     drop(proposal_parts);
+    for (org, held) in model.institutions.clusters.iter_mut().zip(held_by) {
+        org.events = held;
+    }
 
     clock.lap(&mut model.timings.partner_search);
 
@@ -664,8 +679,24 @@ fn search_partners(
     searches.into_iter().unzip()
 }
 
+/// The partners of the step's collaborative projects not yet linked
+/// propose ties, served first (priority 0).
+fn project_proposals(m: &Model) -> Vec<Proposal> {
+    m.project_pairs
+        .iter()
+        .filter(|&&(i, j)| !m.network.adjacency.linked(i as usize, j as usize))
+        .map(|&(i, j)| Proposal {
+            lo: i,
+            hi: j,
+            priority: 0,
+            origin: Origin::Project,
+        })
+        .collect()
+}
+
 /// Events: temporary geographic proximity. Each attendee meets a few
-/// others at each event it attends; returns the proposals of the meetings.
+/// others at each event it attends; returns the proposals of the meetings
+/// and how many events each cluster organisation held.
 fn meet_at_events(
     m: &Model,
     ctx: &StepContext,
@@ -673,8 +704,8 @@ fn meet_at_events(
     near: &[Near],
     space: &SearchSpace,
     tally: &mut Tally,
-) -> Vec<Vec<Proposal>> {
-    let events = schedule_events(m, ctx, space);
+) -> (Vec<Vec<Proposal>>, Vec<u32>) {
+    let (events, held_by) = schedule_events(m, ctx, space);
     tally.events = events.len() as u32;
     let mut attendance: Vec<(u32, u32)> = events
         .iter()
@@ -711,7 +742,7 @@ fn meet_at_events(
         }
     };
     let groups: Vec<&[(u32, u32)]> = attendance.chunk_by(|a, b| a.0 == b.0).collect();
-    groups
+    let proposals = groups
         .par_chunks(INTERLEAVE)
         .map(|chunk| {
             let mut batch: Vec<Meeting> = chunk
@@ -761,7 +792,8 @@ fn meet_at_events(
             );
             out
         })
-        .collect()
+        .collect();
+    (proposals, held_by)
 }
 
 /// Apply proposals in a fixed order within tie capacities.

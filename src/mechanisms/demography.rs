@@ -20,6 +20,7 @@ use crate::state::agents::{Firm, NONE, Ownership};
 use crate::state::authorities::sme_support;
 use crate::state::bookkeeping::{compact, for_each_in_ranges, recount, take_employer_keys};
 use crate::state::context::{Market, StepContext, Turnover};
+use crate::state::enterprise::found_group;
 use crate::state::model::Model;
 use crate::state::tally::Tally;
 use crate::util::draw::draw_cumulative;
@@ -263,7 +264,7 @@ pub fn declared_firm(
     let region = if d.region.is_empty() {
         0
     } else {
-        crate::scenario::region_index(&d.region, territory.len() as i64)?
+        territory.index_of(&d.region)?
     };
     let centre = &territory.regions[region];
     let ownership = match d.ownership.as_str() {
@@ -323,23 +324,26 @@ pub fn fates(
     let decisions = decide(model, ctx, market, &work);
     let dead = count_exits(&decisions, tally);
     relocate(model, &decisions, &work, tally);
-    let founders = separate(model, decisions, &mut keys, tally);
+    let (founders, openings) = separate(model, decisions, &mut keys, tally);
     Ok(Turnover {
         keys,
         dead,
         founders,
+        openings,
     })
 }
 
-/// A firm's decision at the exit stage: its fate, the employees it lets go
-/// and those who leave to found spin-offs (citizen indices).
-type Decision = (Fate, Vec<u32>, Vec<u32>);
+/// A firm's decision at the exit stage: its fate, the employees it lets go,
+/// those who leave to found spin-offs (citizen indices), and a new plant it
+/// opens (the employee transferred to it and the growth it takes over).
+type Decision = (Fate, Vec<u32>, Vec<u32>, Option<(u32, u32)>);
 
 /// Per firm, from its turnover stream: its fate, the employees it lets go
 /// and the employees who leave to found spin-offs.
 fn decide(m: &Model, ctx: &StepContext, market: &Market, work: &par::Groups) -> Vec<Decision> {
     let relocation = relocation_weights(market);
     let sp_rate = m.scenario.firms.spinoff_rate;
+    let p_open = 1.0 - (1.0 - ctx.levers.plant_opening_rate).powf(ctx.dt);
     (0..m.firms.len())
         .into_par_iter()
         .map(|i| {
@@ -349,12 +353,16 @@ fn decide(m: &Model, ctx: &StepContext, market: &Market, work: &par::Groups) -> 
             let fate = fate(m, ctx, market, &relocation, i, &mut rng);
             if let Fate::Relocated { .. } = fate {
                 // The plant moves with its staff.
-                return (fate, Vec::new(), Vec::new());
+                return (fate, Vec::new(), Vec::new(), None);
             }
             if fate != Fate::Stays {
-                return (fate, staff.to_vec(), Vec::new());
+                return (fate, staff.to_vec(), Vec::new(), None);
             }
-            let leave = (staff.len() as u32).saturating_sub(market.targets[i]) as usize;
+            let target = market.targets[i] as usize;
+            if let Some(opening) = open_plant(m, f, staff, target, p_open, &mut rng) {
+                return (fate, Vec::new(), Vec::new(), Some(opening));
+            }
+            let leave = staff.len().saturating_sub(target);
             // Declared firms keep the staff the scenario gives them: no spin-offs.
             let rate = if f.declared == NONE { sp_rate } else { 0.0 };
             let mean_spinoffs = rate * f64::from(f.margin.max(0.0)) * staff.len() as f64 * ctx.dt;
@@ -368,7 +376,7 @@ fn decide(m: &Model, ctx: &StepContext, market: &Market, work: &par::Groups) -> 
             let spin = spin.min(staff.len().saturating_sub(leave + 1));
             let k = (leave + spin).min(staff.len());
             if k == 0 {
-                return (fate, Vec::new(), Vec::new());
+                return (fate, Vec::new(), Vec::new(), None);
             }
             // Partial Fisher–Yates: the first `leave` go, the next `spin` found firms.
             let mut pool = staff.to_vec();
@@ -378,9 +386,38 @@ fn decide(m: &Model, ctx: &StepContext, market: &Market, work: &par::Groups) -> 
             }
             let founders = pool[leave..k].to_vec();
             pool.truncate(leave);
-            (fate, pool, founders)
+            (fate, pool, founders, None)
         })
         .collect()
+}
+
+/// Whether a growing establishment opens a new plant this step, which then
+/// takes over a share `plant_share_of_growth` of its desired growth: with
+/// probability `plant_opening_rate` per year for an establishment of a
+/// group, or of an independent firm of at least `expansion_min_size`
+/// employees (which becomes a group). Returns the employee transferred to
+/// the plant and the growth it takes over.
+fn open_plant<R: rand::Rng + ?Sized>(
+    m: &Model,
+    f: &Firm,
+    staff: &[u32],
+    target: usize,
+    p_open: f64,
+    rng: &mut R,
+) -> Option<(u32, u32)> {
+    let ent = &m.scenario.enterprises;
+    let can_open = f.declared == NONE
+        && !staff.is_empty()
+        && (f.group != NONE || staff.len() >= ent.expansion_min_size as usize);
+    if !can_open || target <= staff.len() || p_open <= 0.0 || rng.random::<f64>() >= p_open {
+        return None;
+    }
+    let moved = ((target - staff.len()) as f64 * ent.plant_share_of_growth).ceil() as u32;
+    if moved < 1 {
+        return None;
+    }
+    let founder = staff[rng.random_range(0..staff.len())];
+    Some((founder, moved))
 }
 
 /// Which firms exit (they leave at [`remove_exits`]), with the exits
@@ -389,11 +426,11 @@ fn decide(m: &Model, ctx: &StepContext, market: &Market, work: &par::Groups) -> 
 fn count_exits(decisions: &[Decision], tally: &mut Tally) -> Vec<bool> {
     let dead: Vec<bool> = decisions
         .par_iter()
-        .map(|(fate, _, _)| fate.exits())
+        .map(|(fate, _, _, _)| fate.exits())
         .collect();
     let exits = decisions
         .par_iter()
-        .map(|(fate, _, _)| {
+        .map(|(fate, _, _, _)| {
             let mut count = [0u32; 5];
             match fate {
                 Fate::Stays | Fate::Relocated { .. } => {}
@@ -419,7 +456,7 @@ fn relocate(model: &mut Model, decisions: &[Decision], work: &par::Groups, tally
     let moved: Vec<(usize, u16, f32, f32)> = decisions
         .par_iter()
         .enumerate()
-        .filter_map(|(i, (fate, _, _))| match *fate {
+        .filter_map(|(i, (fate, _, _, _))| match *fate {
             Fate::Relocated { region, x, y } => Some((i, region, x, y)),
             _ => None,
         })
@@ -439,18 +476,19 @@ fn relocate(model: &mut Model, decisions: &[Decision], work: &par::Groups, tally
 }
 
 /// The employees let go lose their jobs; returns the founders of spin-offs
-/// with their parent firm's index, in firm order.
+/// with their parent firm's index, and the plant openings, in firm order.
+type Openings = Vec<(u32, usize, u32)>;
 fn separate(
     model: &mut Model,
     decisions: Vec<Decision>,
     keys: &mut [u32],
     tally: &mut Tally,
-) -> Vec<(u32, usize)> {
+) -> (Vec<(u32, usize)>, Openings) {
     let firms = &model.firms;
     let mut separated: Vec<(u32, u8)> = decisions
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(i, (_, gone, _))| {
+        .flat_map_iter(|(i, (_, gone, _, _))| {
             let sector = firms[i].sector;
             gone.iter().map(move |&c| (c, sector))
         })
@@ -458,7 +496,12 @@ fn separate(
     let founders: Vec<(u32, usize)> = decisions
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(i, (_, _, found))| found.iter().map(move |&c| (c, i)))
+        .flat_map_iter(|(i, (_, _, found, _))| found.iter().map(move |&c| (c, i)))
+        .collect();
+    let openings: Openings = decisions
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, (_, _, _, open))| open.map(|(c, moved)| (c, i, moved)))
         .collect();
     // The staff lists are freed in parallel too.
     decisions.into_par_iter().for_each(drop);
@@ -477,7 +520,7 @@ fn separate(
             0
         },
     );
-    founders
+    (founders, openings)
 }
 
 /// The firms created in a step with their founders (citizen indices), in
@@ -488,19 +531,23 @@ pub struct NewFirms {
     pub declared_targets: Vec<(usize, u32)>,
 }
 
-/// New firms: spin-offs (by parent), then start-ups (by citizen), then, at
-/// the start of a year, the firms declared by name that are due.
+/// New firms: spin-offs (by parent), then start-ups (by citizen), then the
+/// new plants of enterprises (by opening establishment), then, at the start
+/// of a year, the firms declared by name that are due.
 pub fn new_firms(
     model: &mut Model,
     ctx: &StepContext,
-    founders: &[(u32, usize)],
+    turnover: &Turnover,
+    market: &Market,
     startups: &[(u32, u8)],
     tally: &mut Tally,
 ) -> NewFirms {
-    let mut created = spinoffs_and_startups(model, ctx, founders, startups, tally);
-    let mut declared_targets = Vec::new();
+    let mut created = spinoffs_and_startups(model, ctx, &turnover.founders, startups, tally);
+    let mut declared_targets = new_plants(model, ctx, market, &turnover.openings, &mut created);
+    tally.plant_openings += turnover.openings.len() as u32;
     if ctx.new_year {
-        declared_targets = declared_firms_due(model, ctx, startups, &mut created, tally);
+        let declared = declared_firms_due(model, ctx, startups, &mut created, tally);
+        declared_targets.extend(declared);
     }
     model.next_firm_id += created.len() as u32;
     NewFirms {
@@ -539,6 +586,81 @@ fn spinoffs_and_startups(
     tally.entries_spinoff += founders.len() as u32;
     tally.entries_startup += startups.len() as u32;
     created
+}
+
+/// The new plants: an independent firm opening its second establishment
+/// becomes a national group first (in firm order); each plant draws its
+/// region from the stream of its id. Appended to `created`; returns the
+/// growth each plant takes over as its desired size.
+fn new_plants(
+    model: &mut Model,
+    ctx: &StepContext,
+    market: &Market,
+    openings: &[(u32, usize, u32)],
+    created: &mut Vec<(Firm, u32)>,
+) -> Vec<(usize, u32)> {
+    for &(_, parent, _) in openings {
+        if model.firms[parent].group == NONE {
+            found_group(&mut model.groups, &mut model.firms[parent], ctx.step);
+        }
+    }
+    let m: &Model = model;
+    let offset = m.next_firm_id + created.len() as u32;
+    let first = created.len();
+    let plants: Vec<(Firm, u32)> = openings
+        .par_iter()
+        .enumerate()
+        .map(|(k, &(c, parent, _))| (new_plant(m, ctx, market, offset + k as u32, parent), c))
+        .collect();
+    created.extend(plants);
+    openings
+        .iter()
+        .enumerate()
+        .map(|(k, &(_, _, moved))| (first + k, moved))
+        .collect()
+}
+
+/// A new plant of the enterprise of establishment `parent`, with id `id`:
+/// same sector, ownership, technology and knowledge, in a region drawn with
+/// weight residents / labour cost × exp(−distance / plant_distance_km) from
+/// the opening establishment's region.
+fn new_plant(m: &Model, ctx: &StepContext, market: &Market, id: u32, parent: usize) -> Firm {
+    let p = &m.firms[parent];
+    let mut rng = m.streams.rng(Purpose::PlantSite, ctx.step, u64::from(id));
+    let decay = m.scenario.enterprises.plant_distance_km;
+    let from = p.region as usize;
+    let weights: Vec<f64> = market
+        .region_residents
+        .iter()
+        .zip(&market.region_cost)
+        .enumerate()
+        .scan(0.0, |acc, (r, (res, cost))| {
+            *acc += res / cost.max(1e-9) * (-m.territory.distance(from, r) / decay).exp();
+            Some(*acc)
+        })
+        .collect();
+    let region = draw_cumulative(&weights, rng.random()).unwrap_or(from);
+    let (x, y) = m
+        .territory
+        .place(region, m.sectors.rural[p.sector as usize], &mut rng);
+    let fp = &m.scenario.firms;
+    Firm {
+        id,
+        sector: p.sector,
+        region: region as u16,
+        ownership: p.ownership,
+        x,
+        y,
+        group: p.group,
+        employees: 1,
+        productivity: p.productivity,
+        cash: fp.initial_cash * fp.labour_share * p.productivity,
+        knowledge: p.knowledge,
+        embeddedness: fp.initial_embeddedness as f32,
+        born: ctx.step,
+        mean_skill: p.mean_skill,
+        ..Firm::FRESH
+    }
 }
 
 /// Firms declared by name start in their founding year (or the first year
@@ -619,6 +741,10 @@ pub fn add_new_firms(
         declared_targets,
     } = new;
     let mut targets = market.targets.clone();
+    // An establishment that opened a plant hands it the growth.
+    for &(_, parent, moved) in &turnover.openings {
+        targets[parent] = targets[parent].saturating_sub(moved);
+    }
     let first_new = targets.len();
     // Each founder founds one firm: in citizen order, in parallel over
     // ranges of citizens.

@@ -56,6 +56,7 @@ pub fn knowledge_inflow(model: &Model, partners: &[Profile], i: usize) -> f64 {
 pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
     let p = &model.scenario.innovation;
     let diffusion = 1.0 - (1.0 - model.scenario.firms.diffusion_rate).powf(ctx.dt);
+    let transfer = 1.0 - (1.0 - model.scenario.enterprises.group_transfer).powf(ctx.dt);
     let progress = (ctx.levers.technical_progress * ctx.dt).exp();
     let m: &Model = model;
     let eco_share = ctx.levers.environmental_constraint;
@@ -68,7 +69,13 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
             let size = (f64::from(f.employees.max(1)) / 10.0).powf(p.size_elasticity);
             let absorb =
                 (1.0 + p.absorptive_skill_effect * (f64::from(f.mean_skill) - 0.5)).max(0.0);
-            let h = size * (p.base_rate + p.knowledge_effect * inflow * absorb);
+            // A collaborative project raises the firm's own R&D effort.
+            let effort = if f.project_until > ctx.step {
+                f64::from(f.project_boost)
+            } else {
+                1.0
+            };
+            let h = size * (p.base_rate * effort + p.knowledge_effect * inflow * absorb);
             let prob = 1.0 - (-h * ctx.dt).exp();
             let mut rng = m
                 .streams
@@ -97,6 +104,14 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
             let mean = m.memory.sector_productivity[f.sector as usize];
             if mean > 0.0 && a > 0.0 {
                 a *= (mean / a).powf(diffusion);
+            }
+            // Technology transfer within a group.
+            if let Some(g) = m.groups.get(f.group as usize)
+                && g.productivity > 0.0
+                && a > 0.0
+                && transfer > 0.0
+            {
+                a *= (g.productivity / a).powf(transfer);
             }
             (a * progress, profile, intensity)
         })

@@ -7,9 +7,11 @@
 pub mod citizens;
 pub mod cooperation;
 pub mod demography;
+pub mod enterprises;
 pub mod governance;
 pub mod innovation;
 pub mod institutions;
+pub mod instruments;
 pub mod labour;
 pub mod production;
 pub mod shocks;

@@ -23,8 +23,9 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
 use crate::scenario::N_SECTORS;
-use crate::state::agents::{Ownership, SizeClass};
+use crate::state::agents::Ownership;
 use crate::state::context::{Market, Memory, StepContext};
+use crate::state::enterprise::enterprise_employees;
 use crate::state::model::Model;
 use crate::state::tally::Tally;
 use crate::util::rng::Purpose;
@@ -155,6 +156,8 @@ pub fn produce(model: &mut Model, ctx: &StepContext, tally: &mut Tally) -> Marke
     let concern = &model.institutions.mean_concern;
     let participation = &model.institutions.participation;
     let sectors = &model.sectors;
+    let groups = &model.groups;
+    let champion = s.enterprises.champion_size as u32;
 
     // Efficiency and market weight of every firm.
     let pre: Vec<(f64, f64)> = model
@@ -171,9 +174,12 @@ pub fn produce(model: &mut Model, ctx: &StepContext, tally: &mut Tally) -> Marke
                 f.mean_skill,
                 s.firms.skill_effect,
             );
-            let large = SizeClass::of(f.employees) == SizeClass::Large;
             let mut premium = lev.regional_policy * lag[r];
-            if large && f.ownership == Ownership::NationalGroup {
+            // National champions: the establishments of national groups
+            // of at least `champion_size` employees.
+            if f.ownership == Ownership::NationalGroup
+                && enterprise_employees(groups, f) >= champion
+            {
                 premium += lev.state_support;
             }
             if f.employees < leading {
@@ -223,6 +229,7 @@ pub fn produce(model: &mut Model, ctx: &StepContext, tally: &mut Tally) -> Marke
     let declared = &model.technology.declared;
     let cit = &s.citizens;
     let polluting = &sectors.pollution;
+    let services = shared_services(model);
     let plans: Vec<(u32, u32, bool)> = model
         .firms
         .par_iter_mut()
@@ -236,7 +243,9 @@ pub fn produce(model: &mut Model, ctx: &StepContext, tally: &mut Tally) -> Marke
             };
             let e = f64::from(f.employees);
             let wage_bill = wage * cost[f.region as usize] * e;
-            let profit = (sales - wage_bill - fp.fixed_cost * wage) * dt;
+            // Members of a labelled organisation share services.
+            let shared = services.get(f.cluster as usize).copied().unwrap_or(0.0);
+            let profit = (sales - wage_bill - fp.fixed_cost * wage * (1.0 - shared)) * dt;
             f.sales = sales;
             f.cash += profit;
             f.margin = if sales > 0.0 {
@@ -340,4 +349,18 @@ pub fn remember(model: &Model) -> Memory {
     Memory {
         sector_productivity,
     }
+}
+
+/// The share of fixed costs the shared services of each organisation (by
+/// id) save its members: its instrument's `shared_services`, 0 for the
+/// generic cluster policy's.
+fn shared_services(model: &Model) -> Vec<f64> {
+    let list = model.scenario.instrument_list();
+    let mut v = vec![0.0; model.institutions.next_cluster_id as usize];
+    for c in &model.institutions.clusters {
+        if let Some(ins) = list.get(c.instrument as usize) {
+            v[c.id as usize] = ins.shared_services;
+        }
+    }
+    v
 }

@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use crate::scenario::{MATERIAL_NAMES, Scenario, region_index};
+use crate::scenario::{MATERIAL_NAMES, Scenario};
 use crate::state::model::Model;
 
 /// One row of `events.csv`.
@@ -95,7 +95,7 @@ pub fn start(model: &mut Model, step: u32, year: i64) -> Vec<EventRow> {
             }
             "sector_closure" => {
                 let sector = crate::scenario::Scenario::sector_index(&shock.sector);
-                let region = region_index(&shock.region, model.territory.len() as i64);
+                let region = model.territory.index_of(&shock.region);
                 let mut employment = 0.0;
                 if let (Some(s), Some(r)) = (sector, region) {
                     for f in model

@@ -273,7 +273,9 @@ fn finish(merged: Merged, overrides: &[Override], checks: Checks) -> Result<Reso
                 origin: last_origin.clone(),
                 message: one_line(e.message()),
             })?;
-    check_rules(&scenario, &blame)?;
+    let mut scenario = scenario;
+    let regions = super::validate::regions_from_file(&mut scenario, &blame)?;
+    check_rules(&scenario, &blame, &regions)?;
     Ok(ResolvedScenario {
         scenario,
         source: PathBuf::new(),
@@ -398,8 +400,28 @@ fn read_chain(
         read_chain(&parent_path, Some((path, &rel)), visiting, chain)?;
         visiting.pop();
     }
+    anchor_regions_file(&mut table, path);
     chain.push((path.to_path_buf(), table));
     Ok(())
+}
+
+/// A relative `territory.regions_file` in a scenario file names a file
+/// next to that scenario (like `extends`): it is made absolute here, so
+/// the manifest records where the data came from. (Through `--set` it is
+/// relative to the working folder.)
+fn anchor_regions_file(table: &mut toml::Table, scenario: &Path) {
+    let Some(toml::Value::Table(territory)) = table.get_mut("territory") else {
+        return;
+    };
+    let Some(toml::Value::String(file)) = territory.get_mut("regions_file") else {
+        return;
+    };
+    if file.is_empty() || Path::new(file.as_str()).is_absolute() {
+        return;
+    }
+    let joined = scenario.parent().unwrap_or(Path::new(".")).join(&*file);
+    let anchored = joined.canonicalize().unwrap_or(joined);
+    *file = anchored.display().to_string();
 }
 
 /// Keys that make a TOML file a sweep plan rather than a scenario: plans
@@ -550,6 +572,7 @@ fn open_entry(prefix: &str) -> Result<Option<toml::Value>> {
     let value = match prefix {
         "shocks" => toml::Value::try_from(super::Shock::default()),
         "declared_firms" => toml::Value::try_from(super::DeclaredFirm::default()),
+        "instruments" => toml::Value::try_from(super::Instrument::default()),
         _ => return Ok(None),
     };
     value
@@ -571,6 +594,14 @@ pub(crate) fn list_element(path: &str) -> Option<toml::Value> {
         Some(toml::Value::Integer(0))
     } else if path.ends_with(".complements") {
         Some(toml::Value::String(String::new()))
+    } else if path.starts_with("instruments.") {
+        let field = path.rsplit('.').next().unwrap_or("");
+        match field {
+            "calls" | "labels" | "evaluations" => Some(toml::Value::Integer(0)),
+            "evaluation_thresholds" => Some(toml::Value::Float(0.0)),
+            "sectors" => Some(toml::Value::String(String::new())),
+            _ => None,
+        }
     } else {
         None
     }

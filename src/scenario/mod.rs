@@ -6,6 +6,7 @@
 //! resolved [`Scenario`]. Units and valid ranges live in [`params`], next to
 //! the documentation they generate.
 
+pub mod instruments;
 mod load;
 mod manifest;
 pub mod params;
@@ -14,7 +15,7 @@ pub mod transition;
 pub mod trends;
 mod validate;
 
-pub use validate::region_index;
+pub use validate::synthetic_region_names;
 
 pub use load::{
     Override, ResolvedScenario, ScenarioChain, load, parse_override, resolve_str, suggest,
@@ -29,6 +30,7 @@ pub fn defaults_value() -> crate::Result<toml::Value> {
 
 use std::collections::BTreeMap;
 
+pub use instruments::Instrument;
 use serde::{Deserialize, Serialize};
 pub use transition::{
     BudgetShares, CitizenParams, DeclaredFirm, GovernanceParams, MATERIAL_NAMES, MaterialParams,
@@ -82,6 +84,7 @@ pub struct Scenario {
     pub territory: TerritoryParams,
     pub population: PopulationParams,
     pub firms: FirmParams,
+    pub enterprises: EnterpriseParams,
     pub labour: LabourParams,
     pub proximity: ProximityParams,
     pub cooperation: CooperationParams,
@@ -96,6 +99,7 @@ pub struct Scenario {
     pub trends: TrendParams,
     pub shocks: BTreeMap<String, Shock>,
     pub declared_firms: BTreeMap<String, DeclaredFirm>,
+    pub instruments: BTreeMap<String, Instrument>,
     pub output: OutputParams,
 }
 
@@ -106,6 +110,7 @@ impl Default for Scenario {
             territory: TerritoryParams::default(),
             population: PopulationParams::default(),
             firms: FirmParams::default(),
+            enterprises: EnterpriseParams::default(),
             labour: LabourParams::default(),
             proximity: ProximityParams::default(),
             cooperation: CooperationParams::default(),
@@ -120,6 +125,7 @@ impl Default for Scenario {
             trends: TrendParams::default(),
             shocks: transition::default_shocks(),
             declared_firms: BTreeMap::new(),
+            instruments: BTreeMap::new(),
             output: OutputParams::default(),
         }
     }
@@ -146,10 +152,11 @@ impl Default for RunParams {
     }
 }
 
-/// `[territory]`: the synthetic country.
+/// `[territory]`: the synthetic country, or regions read from a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TerritoryParams {
+    pub regions_file: String,
     pub seed: i64,
     pub regions: i64,
     pub width_km: f64,
@@ -164,6 +171,7 @@ pub struct TerritoryParams {
 impl Default for TerritoryParams {
     fn default() -> Self {
         Self {
+            regions_file: String::new(),
             seed: 1,
             regions: 40,
             width_km: 1000.0,
@@ -287,6 +295,40 @@ impl Default for FirmParams {
             startup_own_sector: 0.7,
             founder_skill_effect: 0.4,
             embeddedness_anchoring: 0.5,
+        }
+    }
+}
+
+/// `[enterprises]`: groups of establishments — how they start, acquire
+/// firms, open plants and share their technology.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseParams {
+    pub initial_group_zipf: f64,
+    pub acquisition_min_size: i64,
+    pub acquisition_selectivity: f64,
+    pub acquirer_size_exponent: f64,
+    pub group_merger_factor: f64,
+    pub expansion_min_size: i64,
+    pub plant_share_of_growth: f64,
+    pub plant_distance_km: f64,
+    pub group_transfer: f64,
+    pub champion_size: i64,
+}
+
+impl Default for EnterpriseParams {
+    fn default() -> Self {
+        Self {
+            initial_group_zipf: 1.0,
+            acquisition_min_size: 10,
+            acquisition_selectivity: 1.0,
+            acquirer_size_exponent: 1.0,
+            group_merger_factor: 0.0,
+            expansion_min_size: 50,
+            plant_share_of_growth: 1.0,
+            plant_distance_km: 150.0,
+            group_transfer: 0.1,
+            champion_size: 1000,
         }
     }
 }
@@ -829,6 +871,9 @@ pub struct RegimeParams {
     pub citizen_participation: f64,
     pub tiers_lieux_support: f64,
     pub business_ecosystems: f64,
+    pub acquisition_rate: f64,
+    pub plant_opening_rate: f64,
+    pub foreign_acquisitions: f64,
 }
 
 /// `[regimes]`: the four regimes and their levers.
@@ -887,6 +932,9 @@ impl Default for Regimes {
             citizen_participation: 0.0,
             tiers_lieux_support: 0.0,
             business_ecosystems: 0.0,
+            acquisition_rate: 0.01,
+            plant_opening_rate: 0.05,
+            foreign_acquisitions: 0.1,
         };
         let decentralisation = RegimeParams {
             start: 1973,
@@ -908,6 +956,9 @@ impl Default for Regimes {
             open_innovation: 0.03,
             environmental_constraint: 0.05,
             environmental_salience: 0.15,
+            acquisition_rate: 0.005,
+            plant_opening_rate: 0.1,
+            foreign_acquisitions: 0.2,
             ..large_firm.clone()
         };
         let clusters = RegimeParams {
@@ -934,6 +985,8 @@ impl Default for Regimes {
             environmental_salience: 0.3,
             citizen_participation: 0.05,
             business_ecosystems: 0.1,
+            acquisition_rate: 0.015,
+            foreign_acquisitions: 0.3,
             ..decentralisation.clone()
         };
         let transition = RegimeParams {
@@ -972,6 +1025,7 @@ impl Default for Regimes {
 #[serde(deny_unknown_fields)]
 pub struct OutputParams {
     pub regions: bool,
+    pub sectors: bool,
     pub exchanges: bool,
     pub firm_snapshot_years: Vec<i64>,
 }
@@ -980,6 +1034,7 @@ impl Default for OutputParams {
     fn default() -> Self {
         Self {
             regions: true,
+            sectors: true,
             exchanges: true,
             firm_snapshot_years: Vec::new(),
         }
@@ -987,6 +1042,21 @@ impl Default for OutputParams {
 }
 
 impl Scenario {
+    /// The instruments in the scenario's (name) order: an organisation's
+    /// `instrument` indexes this list.
+    pub fn instrument_list(&self) -> Vec<&Instrument> {
+        self.instruments.values().collect()
+    }
+
+    /// First year of the regime named `name` (never, for an unknown name).
+    pub fn regime_start(&self, name: &str) -> i64 {
+        REGIME_NAMES
+            .iter()
+            .zip(self.regimes.all())
+            .find(|(n, _)| **n == name)
+            .map_or(i64::MAX, |(_, r)| r.start)
+    }
+
     /// Index of a sector by name.
     pub fn sector_index(name: &str) -> Option<usize> {
         SECTOR_NAMES.iter().position(|s| *s == name)

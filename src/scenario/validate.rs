@@ -86,6 +86,15 @@ pub(crate) const CROSS_FIELD_KEYS: &[&str] = &[
     "institutions.cluster_min_firms",
     "institutions.cluster_survival_firms",
     "territory.regions",
+    "territory.regions_file",
+    "instruments.*.kind",
+    "instruments.*.regime",
+    "instruments.*.calls",
+    "instruments.*.labels",
+    "instruments.*.sectors",
+    "instruments.*.selection",
+    "instruments.*.evaluations",
+    "instruments.*.evaluation_thresholds",
     "shocks.*.enabled",
     "shocks.*.kind",
     "shocks.*.year",
@@ -132,7 +141,7 @@ pub(crate) fn below_upper_bound(path: &str, x: f64) -> bool {
 
 /// The rules across keys (those reading [`CROSS_FIELD_KEYS`]); each value's
 /// range is checked by [`check_ranges`].
-pub(super) fn check_rules(s: &Scenario, blame: &Blame<'_>) -> Result<()> {
+pub(super) fn check_rules(s: &Scenario, blame: &Blame<'_>, regions: &[String]) -> Result<()> {
     let run = &s.run;
     if run.end_year < run.start_year {
         return Err(blame.fail(
@@ -272,10 +281,14 @@ pub(super) fn check_rules(s: &Scenario, blame: &Blame<'_>) -> Result<()> {
                     ),
                 ));
             }
-            if region_index(&shock.region, s.territory.regions).is_none() {
+            if !regions.contains(&shock.region) {
                 return Err(blame.fail(
-                    &[&key("region"), "territory.regions"],
-                    region_message(&shock.region, s.territory.regions),
+                    &[
+                        &key("region"),
+                        "territory.regions",
+                        "territory.regions_file",
+                    ],
+                    region_message(&shock.region, regions),
                 ));
             }
         }
@@ -292,10 +305,14 @@ pub(super) fn check_rules(s: &Scenario, blame: &Blame<'_>) -> Result<()> {
                 ),
             ));
         }
-        if !firm.region.is_empty() && region_index(&firm.region, s.territory.regions).is_none() {
+        if !firm.region.is_empty() && !regions.contains(&firm.region) {
             return Err(blame.fail(
-                &[&key("region"), "territory.regions"],
-                region_message(&firm.region, s.territory.regions),
+                &[
+                    &key("region"),
+                    "territory.regions",
+                    "territory.regions_file",
+                ],
+                region_message(&firm.region, regions),
             ));
         }
         if !super::transition::OWNERSHIP_NAMES.contains(&firm.ownership.as_str()) {
@@ -322,6 +339,7 @@ pub(super) fn check_rules(s: &Scenario, blame: &Blame<'_>) -> Result<()> {
         }
         // A firm founded after the run's end never starts.
     }
+    check_instruments(s, blame)?;
     // A snapshot year after the run's end is never reached (a pilot run may
     // stop early); one before its start is a mistake.
     for (i, &year) in s.output.firm_snapshot_years.iter().enumerate() {
@@ -405,14 +423,74 @@ pub(super) fn check_rules(s: &Scenario, blame: &Blame<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Index of a region named like `R03` among `n` regions.
-pub fn region_index(name: &str, n: i64) -> Option<usize> {
-    let k: i64 = name.strip_prefix('R')?.parse().ok()?;
-    (1..=n).contains(&k).then(|| (k - 1) as usize)
+/// Names of the `n` regions of the synthetic country: R01 (the largest)
+/// to Rnn.
+pub fn synthetic_region_names(n: usize) -> Vec<String> {
+    (1..=n).map(|k| format!("R{k:02}")).collect()
 }
 
-fn region_message(name: &str, n: i64) -> String {
-    format!("`{name}` is not a region; regions are named R01 (the largest) to R{n:02}")
+fn region_message(name: &str, regions: &[String]) -> String {
+    let (first, last) = (
+        regions.first().map_or("", String::as_str),
+        regions.last().map_or("", String::as_str),
+    );
+    if first == "R01" {
+        format!("`{name}` is not a region; regions are named R01 (the largest) to {last}")
+    } else {
+        format!(
+            "`{}` is not a region; regions are named by their code in the regions file ({first} … {last})",
+            name.escape_default()
+        )
+    }
+}
+
+/// With a regions file, read it (a bad file is refused in one line naming
+/// the file, row and column) and take the number of regions from it; a
+/// `territory.regions` set to another number is an error. Returns the
+/// regions' names (codes), or those of the synthetic country.
+pub(super) fn regions_from_file(s: &mut Scenario, blame: &Blame<'_>) -> Result<Vec<String>> {
+    if s.territory.regions_file.is_empty() {
+        return Ok(synthetic_region_names(s.territory.regions.max(0) as usize));
+    }
+    let key = "territory.regions_file";
+    let path = std::path::Path::new(&s.territory.regions_file);
+    let records = super::regions_file::read(path).map_err(|e| match e {
+        Error::ScenarioFile { origin, message } if origin == path.display().to_string() => {
+            Error::scenario(blame.origin(key), key, format!("{origin}: {message}"))
+        }
+        other => other,
+    })?;
+    let n = records.len() as i64;
+    // A count set with or after the file must agree with it; one set
+    // before (by a scenario the file's scenario extends) gives way.
+    let rank = |k: &str| {
+        blame
+            .origins
+            .get(k)
+            .and_then(|o| blame.layers.iter().position(|l| l == o))
+    };
+    let count_after_file = match (rank("territory.regions"), rank(key)) {
+        (Some(r), Some(f)) => r >= f,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    if count_after_file && s.territory.regions != n {
+        return Err(blame.fail(
+            &["territory.regions", key],
+            format!(
+                "territory.regions = {} but the regions file has {n} regions; set territory.regions to the file's count or leave it out",
+                s.territory.regions
+            ),
+        ));
+    }
+    if !(2..=2000).contains(&n) {
+        return Err(blame.fail(
+            &[key],
+            format!("the regions file has {n} regions; allowed: 2 to 2000"),
+        ));
+    }
+    s.territory.regions = n;
+    Ok(records.into_iter().map(|r| r.code).collect())
 }
 
 /// Check every number of the merged tree against its documented range.
@@ -491,6 +569,88 @@ fn fmt_float(x: f64) -> String {
     } else {
         x.to_string()
     }
+}
+
+/// The instruments: known kinds, regimes and selections, one label count
+/// per call and one threshold per evaluation, known sectors, and no call
+/// before the regime that enables the instrument has started.
+fn check_instruments(s: &Scenario, blame: &Blame<'_>) -> Result<()> {
+    use super::instruments::{INSTRUMENT_KINDS, SELECTIONS};
+    for (name, ins) in &s.instruments {
+        let key = |field: &str| format!("instruments.{name}.{field}");
+        let one_of = |field: &str, value: &str, allowed: &[&str]| -> Result<()> {
+            if allowed.contains(&value) {
+                return Ok(());
+            }
+            Err(blame.fail(
+                &[&key(field)],
+                format!(
+                    "`{}` is not allowed; allowed: {}",
+                    value.escape_default(),
+                    allowed.join(", ")
+                ),
+            ))
+        };
+        one_of("kind", &ins.kind, &INSTRUMENT_KINDS)?;
+        one_of("regime", &ins.regime, &REGIME_NAMES)?;
+        one_of("selection", &ins.selection, &SELECTIONS)?;
+        if ins.labels.len() != ins.calls.len() {
+            return Err(blame.fail(
+                &[&key("labels"), &key("calls")],
+                format!(
+                    "give one count of labels per call ({} has {} years, {} has {} counts)",
+                    key("calls"),
+                    ins.calls.len(),
+                    key("labels"),
+                    ins.labels.len()
+                ),
+            ));
+        }
+        if ins.evaluation_thresholds.len() != ins.evaluations.len() {
+            return Err(blame.fail(
+                &[&key("evaluation_thresholds"), &key("evaluations")],
+                format!(
+                    "give one threshold per evaluation ({} has {} years, {} has {} thresholds)",
+                    key("evaluations"),
+                    ins.evaluations.len(),
+                    key("evaluation_thresholds"),
+                    ins.evaluation_thresholds.len()
+                ),
+            ));
+        }
+        for (i, sector) in ins.sectors.iter().enumerate() {
+            if Scenario::sector_index(sector).is_none() {
+                return Err(blame.fail_element(
+                    &[&key("sectors")],
+                    i,
+                    format!(
+                        "`{}` is not a sector; sectors are {}",
+                        sector.escape_default(),
+                        SECTOR_NAMES.join(", ")
+                    ),
+                ));
+            }
+        }
+        let regime = REGIME_NAMES
+            .iter()
+            .position(|r| *r == ins.regime)
+            .unwrap_or(0);
+        let start = s.regimes.all()[regime].start;
+        let start_key = format!("regimes.{}.start", ins.regime);
+        for (i, &year) in ins.calls.iter().enumerate() {
+            if year < start {
+                return Err(blame.fail_element(
+                    &[&key("calls"), &key("regime"), &start_key],
+                    i,
+                    format!(
+                        "a call of {name} in {year} comes before its regime {} starts ({start_key} = {start}); allowed: {start} or later",
+                        ins.regime
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::mechanisms::demography;
 use crate::scenario::{N_SECTORS, Scenario};
 use crate::state::agents::{Citizen, Firm, NONE, Ownership, SizeClass};
+use crate::state::enterprise::{Group, recount};
 use crate::state::sectors::SectorTable;
 use crate::state::territory::Territory;
 use crate::util::apportion::{apportion, bounded_apportion, pareto_sizes};
@@ -24,6 +25,9 @@ use crate::util::rng::{Purpose, Streams};
 /// The initial firms and citizens.
 pub struct InitialPopulation {
     pub firms: Vec<Firm>,
+    /// The groups the firms were drawn into (the national groups of each
+    /// sector, then the foreign ones), counted.
+    pub groups: Vec<Group>,
     /// The buffer the firms were drawn into before being sorted by region,
     /// handed to the model as its spare firm buffer.
     pub spare: Vec<Firm>,
@@ -55,8 +59,10 @@ pub fn populate(
     let (mut firms, spare) = store_by_region(drawn, territory.len(), room);
     init.add_declared_firms(&mut firms)?;
     let citizens = init.labour_force(&firms, &place.urban);
+    let groups = initial_groups(s, &firms);
     Ok(InitialPopulation {
         firms,
+        groups,
         spare,
         citizens,
     })
@@ -77,6 +83,9 @@ struct Placement {
     urban: Vec<f64>,
     large: Vec<f64>,
     rural: Vec<f64>,
+    /// Group ranks within a sector: group-owned plants are spread over a
+    /// sector's groups with weights rank^−initial_group_zipf.
+    groups: Vec<f64>,
 }
 
 impl Placement {
@@ -96,10 +105,14 @@ impl Placement {
         let large_w: Vec<f64> = weights.iter().map(|w| w.powf(bias)).collect();
         let large = cumulate(&large_w);
         let rural = cumulate(&vec![1.0; n_regions]);
+        let ranks: Vec<f64> = (1..=s.firms.groups_per_sector)
+            .map(|k| (k as f64).powf(-s.enterprises.initial_group_zipf))
+            .collect();
         Self {
             urban,
             large,
             rural,
+            groups: cumulate(&ranks),
         }
     }
 }
@@ -180,15 +193,13 @@ impl Init<'_> {
         };
         let draw: f64 = rng.random();
         let gps = s.firms.groups_per_sector as u32;
+        let rank = draw_cumulative(&place.groups, rng.random()).unwrap_or(0) as u32;
         let (ownership, group) = if draw < p_group {
-            (
-                Ownership::NationalGroup,
-                sector as u32 * gps + rng.random_range(0..gps),
-            )
+            (Ownership::NationalGroup, sector as u32 * gps + rank)
         } else if draw < p_group + p_foreign {
             (
                 Ownership::Foreign,
-                (N_SECTORS as u32 + sector as u32) * gps + rng.random_range(0..gps),
+                (N_SECTORS as u32 + sector as u32) * gps + rank,
             )
         } else {
             (Ownership::Independent, NONE)
@@ -311,6 +322,39 @@ impl Init<'_> {
 /// Firms stored by region (see `bookkeeping::compact`), in the order they
 /// were drawn within a region; ids follow that order. Returns them and the
 /// buffer they were drawn into (the model's spare buffer).
+/// The initial groups: `groups_per_sector` national groups per sector,
+/// then as many foreign ones; each has its head office in the region of its
+/// largest establishment.
+fn initial_groups(s: &Scenario, firms: &[Firm]) -> Vec<Group> {
+    let gps = s.firms.groups_per_sector as usize;
+    let n = 2 * N_SECTORS * gps;
+    let mut head = vec![(0u32, 0u16); n];
+    for f in firms {
+        if let Some(h) = head.get_mut(f.group as usize)
+            && f.employees > h.0
+        {
+            *h = (f.employees, f.region);
+        }
+    }
+    let mut groups: Vec<Group> = (0..n)
+        .map(|g| Group {
+            kind: if g < N_SECTORS * gps {
+                Ownership::NationalGroup
+            } else {
+                Ownership::Foreign
+            },
+            sector: ((g / gps) % N_SECTORS) as u8,
+            head_region: head[g].1,
+            founded: 0,
+            employees: 0,
+            establishments: 0,
+            productivity: 1.0,
+        })
+        .collect();
+    recount(&mut groups, firms);
+    groups
+}
+
 fn store_by_region(firms: Vec<Firm>, n_regions: usize, room: usize) -> (Vec<Firm>, Vec<Firm>) {
     let regions: Vec<u32> = firms.iter().map(|f| u32::from(f.region)).collect();
     let (mut firms, spare) = {

@@ -10,13 +10,15 @@
 
 use crate::error::{Error, Result};
 use crate::mechanisms::{
-    citizens, cooperation, demography, governance, innovation, institutions, labour, production,
-    shocks, symbiosis,
+    citizens, cooperation, demography, enterprises, governance, innovation, institutions,
+    instruments, labour, production, shocks, symbiosis,
 };
 use crate::scenario::Scenario;
 use crate::scenario::trends::trend_year;
 use crate::state::bookkeeping;
+use crate::state::cells::Cells;
 use crate::state::context::{Market, Memory, StepContext};
+use crate::state::enterprise::recount;
 use crate::state::exchanges::Symbiosis;
 use crate::state::institutions::Institutions;
 use crate::state::materials::{Prices, Technology};
@@ -34,11 +36,26 @@ use crate::util::rng::Streams;
 
 pub mod init;
 
+/// The territory of a scenario: read from its regions file (populations at
+/// the run's first year), or the synthetic country.
+fn territory_of(scenario: &Scenario) -> Result<Territory> {
+    let p = &scenario.territory;
+    if p.regions_file.is_empty() {
+        return Ok(Territory::new(p));
+    }
+    let records = crate::scenario::regions_file::read(std::path::Path::new(&p.regions_file))?;
+    Ok(Territory::from_records(
+        &records,
+        p,
+        scenario.run.start_year as f64,
+    ))
+}
+
 impl Model {
     /// Build the initial state of a validated scenario.
     pub fn new(scenario: Scenario) -> Result<Self> {
         let streams = Streams::new(scenario.run.seed as u64);
-        let territory = Territory::new(&scenario.territory);
+        let territory = territory_of(&scenario)?;
         let sectors = SectorTable::new(&scenario);
         let pop = init::populate(&scenario, &streams, &territory, &sectors)?;
         let institutions = Institutions::new(&scenario, &streams, &territory, &sectors);
@@ -59,6 +76,8 @@ impl Model {
             next_firm_id,
             citizens: pop.citizens,
             network: Network::default(),
+            groups: pop.groups,
+            project_pairs: Vec::new(),
             symbiosis: Symbiosis::default(),
             institutions,
             technology: Technology::new(&scenario_for_tech),
@@ -158,14 +177,16 @@ impl Model {
         // (Times its partner search and its other parts itself.)
         cooperation::cooperate(self, &ctx, &mut tally);
 
-        // 5. Firm turnover, the citizens' year, new firms and the labour
-        //    market.
+        // 5. Acquisitions, firm turnover (new plants of groups among the
+        //    new firms), the citizens' year, new firms and the labour
+        //    market; then the groups are recounted.
         clock = Lap::start();
+        tally.acquisitions = enterprises::acquire(self, &ctx);
         let mut turnover = demography::fates(self, &ctx, &market, &mut tally)?;
         clock.lap(&mut self.timings.firm_demography);
         let startups = citizens::year(self, &ctx, &market, &mut turnover, &mut tally);
         clock.lap(&mut self.timings.citizens);
-        let new = demography::new_firms(self, &ctx, &turnover.founders, &startups, &mut tally);
+        let new = demography::new_firms(self, &ctx, &turnover, &market, &startups, &mut tally);
         clock.lap(&mut self.timings.firm_demography);
         if ctx.new_year {
             citizens::labour_force_growth(self, &ctx, &market, &mut turnover.keys, &mut tally);
@@ -176,6 +197,7 @@ impl Model {
         labour::match_jobs(self, &ctx, &market, targets, &mut turnover, &mut tally);
         clock.lap(&mut self.timings.labour_market);
         demography::remove_exits(self, turnover, &mut tally);
+        recount(&mut self.groups, &self.firms);
         clock.lap(&mut self.timings.firm_demography);
 
         // 6. Statistics (with the regions' opinion, summed in the same pass
@@ -201,22 +223,54 @@ impl Model {
             s.institutions.authority_adjustment,
             ctx.dt,
         );
-        let changes = institutions::cluster_policy(
+        let step = institutions::ClusterPolicyStep {
+            streams: &self.streams,
+            step: ctx.step,
+            year: ctx.year,
+            dt: ctx.dt,
+            policy: ctx.levers.cluster_policy,
+            n_regions: self.territory.len(),
+            sectors: &self.sectors,
+        };
+        let cells = Cells::of(&self.firms, self.territory.len());
+        let (changes, mut dissolved) =
+            institutions::cluster_policy(&mut self.institutions, &cells, s, &step);
+        // The instruments: evaluations, dissolutions, calls for projects.
+        let acted = instruments::act(
             &mut self.institutions,
-            &mut self.firms,
+            &self.firms,
             s,
-            &institutions::ClusterPolicyStep {
+            &instruments::InstrumentStep {
                 streams: &self.streams,
                 step: ctx.step,
                 year: ctx.year,
                 dt: ctx.dt,
-                policy: ctx.levers.cluster_policy,
-                n_regions: self.territory.len(),
-                sectors: &self.sectors,
+                new_year: ctx.new_year,
             },
+            &cells,
         );
-        tally.clusters_created = changes.created;
-        tally.clusters_dissolved = changes.dissolved;
+        dissolved.extend(&acted.dissolved);
+        dissolved.sort_unstable();
+        institutions::membership(
+            &mut self.institutions,
+            &mut self.firms,
+            s,
+            &step,
+            &dissolved,
+        );
+        tally.clusters_created = changes.created + acted.labelled;
+        tally.clusters_dissolved = changes.dissolved + acted.dissolved.len() as u32;
+        // Collaborative projects of the organisations labelled by instruments.
+        self.project_pairs = instruments::projects(
+            &mut self.institutions,
+            &mut self.firms,
+            s,
+            &self.streams,
+            ctx.step,
+            ctx.dt,
+            s.run.steps_per_year as u32,
+        );
+        tally.projects = self.institutions.clusters.iter().map(|c| c.projects).sum();
         let (_, residents) = production::regional_counts(self);
         governance::update_tiers_lieux(
             self,
@@ -300,10 +354,48 @@ mod tests {
             );
             assert!(t.strength > 0.0 && t.strength <= 1.0);
         }
+        // Groups: counted from their establishments, of their kind.
+        let mut per_group = vec![(0u32, 0u64); m.groups.len()];
+        for f in &m.firms {
+            if let Some(g) = per_group.get_mut(f.group as usize) {
+                g.0 += 1;
+                g.1 += u64::from(f.employees);
+                assert_eq!(f.ownership, m.groups[f.group as usize].kind);
+            } else {
+                assert_eq!(f.group, NONE, "firm {} of an unknown group", f.id);
+            }
+        }
+        for (g, &(n, e)) in m.groups.iter().zip(&per_group) {
+            assert_eq!((g.establishments, u64::from(g.employees)), (n, e));
+        }
         let r = &out.row;
         let shares =
             r.large_firm_employment_share + r.sme_employment_share + r.micro_employment_share;
         assert!((shares - 1.0).abs() < 1e-9);
+        let classes = r.enterprise_share_micro
+            + r.enterprise_share_sme
+            + r.enterprise_share_midsize
+            + r.enterprise_share_large;
+        assert!(
+            (classes - 1.0).abs() < 1e-9,
+            "enterprise classes sum to {classes}"
+        );
+        assert_eq!(
+            r.groups,
+            per_group.iter().filter(|g| g.0 > 0).count() as u64
+        );
+        assert_eq!(out.sectors.iter().map(|x| x.employment).sum::<u64>(), jobs);
+        assert_eq!(
+            out.sectors.iter().map(|x| x.establishments).sum::<u64>(),
+            r.firms
+        );
+        assert_eq!(
+            out.sectors.iter().map(|x| x.enterprises).sum::<u64>(),
+            r.enterprises
+        );
+        for c in &m.institutions.clusters {
+            assert!(c.instrument == NONE || (c.instrument as usize) < m.scenario.instruments.len());
+        }
         assert_eq!(r.employment, jobs);
         assert_eq!(r.firms, m.firms.len() as u64);
         assert_eq!(r.ties, m.network.ties().len() as u64);
@@ -325,6 +417,56 @@ mod tests {
             m.step().is_err(),
             "stepping past the end is an error, not a panic"
         );
+    }
+
+    /// With an instrument of each kind and a busy market for firms: groups,
+    /// plants, calls, projects and evaluations keep every invariant, and
+    /// the instruments label what they may.
+    #[test]
+    fn invariants_hold_with_instruments_and_groups() {
+        let mut sets = vec![
+            "run.end_year=2015",
+            "regimes.clusters.acquisition_rate=0.1",
+            "regimes.clusters.plant_opening_rate=0.3",
+            "enterprises.group_merger_factor=0.5",
+        ];
+        for (name, kind, calls, labels, selection) in [
+            ("a", "spl", "[1991, 1995]", "[3, 2]", "declining"),
+            ("b", "pole", "[2000]", "[4]", "strongest"),
+            ("c", "grappe", "[2005]", "[5]", "random"),
+        ] {
+            for set in [
+                format!("instruments.{name}.kind=\"{kind}\""),
+                format!("instruments.{name}.calls={calls}"),
+                format!("instruments.{name}.labels={labels}"),
+                format!("instruments.{name}.selection=\"{selection}\""),
+                format!("instruments.{name}.min_firms=3"),
+                format!("instruments.{name}.min_lq=0.5"),
+                format!("instruments.{name}.application_rate=1.0"),
+                format!("instruments.{name}.project_rate=0.5"),
+                format!("instruments.{name}.evaluations=[2010]"),
+                format!("instruments.{name}.evaluation_thresholds=[0.5]"),
+            ] {
+                sets.push(Box::leak(set.into_boxed_str()));
+            }
+        }
+        let mut m = Model::new(small(&sets)).unwrap();
+        let (mut projects, mut acquisitions, mut openings) = (0, 0, 0);
+        while !m.is_done() {
+            let out = m.step().unwrap();
+            check_invariants(&m, &out);
+            projects += out.row.cluster_projects;
+            acquisitions += out.row.acquisitions;
+            openings += out.row.plant_openings;
+            if out.row.year < 1991 {
+                assert_eq!(m.institutions.labelled_total, vec![0, 0, 0]);
+            }
+        }
+        let labelled = &m.institutions.labelled_total;
+        assert!(labelled[0] > 0 && labelled[0] <= 5, "{labelled:?}");
+        assert!(labelled[1] > 0 && labelled[1] <= 4, "{labelled:?}");
+        assert!(labelled[2] > 0 && labelled[2] <= 5, "{labelled:?}");
+        assert!(projects > 0 && acquisitions > 0 && openings > 0);
     }
 
     #[test]

@@ -105,6 +105,11 @@ pub struct Firm {
     /// until step `disrupted_until` while it re-sources.
     pub disruption: f32,
     pub disrupted_until: u32,
+    /// Step until which it takes part in a collaborative R&D project of
+    /// its cluster organisation, and the factor on its own innovation
+    /// effort the project finances (see `mechanisms::instruments`).
+    pub project_until: u32,
+    pub project_boost: f32,
 }
 
 impl Firm {
@@ -141,6 +146,8 @@ impl Firm {
         closing: false,
         disruption: 0.0,
         disrupted_until: 0,
+        project_until: 0,
+        project_boost: 1.0,
     };
 }
 

@@ -84,4 +84,8 @@ pub struct Turnover {
     /// Employees who leave to found a spin-off: (citizen, parent firm
     /// index), in firm order.
     pub founders: Vec<(u32, usize)>,
+    /// New plants of enterprises: (employee transferred to it, opening
+    /// establishment's index, desired growth the plant takes over), in
+    /// firm order.
+    pub openings: Vec<(u32, usize, u32)>,
 }

@@ -23,6 +23,43 @@ pub struct ClusterOrg {
     pub created: i64,
     /// Member firms at the end of the last membership update.
     pub members: u32,
+    /// Instrument that labelled it (index among the scenario's
+    /// `[instruments]`, in name order), or `NONE` for the generic cluster
+    /// policy.
+    pub instrument: u32,
+    /// Last year of its public animation funding.
+    pub funded_until: i64,
+    /// Collaborative projects started and events held in the last step.
+    pub projects: u32,
+    pub events: u32,
+    /// Activity (projects and events per member per year) summed over the
+    /// years since its labelling or the last evaluation, and those years.
+    pub activity_sum: f64,
+    pub activity_years: f64,
+}
+
+impl ClusterOrg {
+    /// An organisation created in `year`, without activity yet.
+    pub fn new(id: u32, region: u16, sector: u8, year: i64, instrument: u32) -> Self {
+        Self {
+            id,
+            region,
+            sector,
+            created: year,
+            members: 0,
+            instrument,
+            funded_until: 0,
+            projects: 0,
+            events: 0,
+            activity_sum: 0.0,
+            activity_years: 0.0,
+        }
+    }
+
+    /// Projects and events per member per year in the last step.
+    pub fn activity(&self, dt: f64) -> f64 {
+        f64::from(self.projects + self.events) / f64::from(self.members.max(1)) / dt
+    }
 }
 
 /// A research or training organisation (university, lab, technical centre).
@@ -54,6 +91,11 @@ pub struct Institutions {
     pub mean_concern: Vec<f64>,
     /// Share of each region's residents who took part (last step).
     pub participation: Vec<f64>,
+    /// Organisations labelled so far by each instrument (scenario order).
+    pub labelled_total: Vec<u32>,
+    /// Employment of each region–sector at the last new years (oldest
+    /// first), for instruments that select declining territories.
+    pub cell_history: std::collections::VecDeque<Vec<f64>>,
 }
 
 impl Institutions {
@@ -105,6 +147,8 @@ impl Institutions {
             tiers_lieux: vec![0; n],
             mean_concern: vec![s.citizens.initial_concern; n],
             participation: vec![0.0; n],
+            labelled_total: vec![0; s.instruments.len()],
+            cell_history: std::collections::VecDeque::new(),
         }
     }
 

@@ -7,7 +7,9 @@
 pub mod agents;
 pub mod authorities;
 pub mod bookkeeping;
+pub mod cells;
 pub mod context;
+pub mod enterprise;
 pub mod exchanges;
 pub mod institutions;
 pub mod materials;

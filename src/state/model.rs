@@ -6,6 +6,7 @@
 use crate::scenario::Scenario;
 use crate::state::agents::{Citizen, Firm, NONE};
 use crate::state::context::Memory;
+use crate::state::enterprise::Group;
 use crate::state::exchanges::Symbiosis;
 use crate::state::institutions::Institutions;
 use crate::state::materials::Technology;
@@ -36,6 +37,12 @@ pub struct Model {
     pub(crate) next_firm_id: u32,
     pub citizens: Vec<Citizen>,
     pub network: Network,
+    /// Multi-establishment enterprises (national groups and foreign
+    /// multinationals), by id; see `state::enterprise`.
+    pub groups: Vec<Group>,
+    /// Pairs of partners (firm indices) of the collaborative projects
+    /// started in this step, which cooperation turns into ties.
+    pub project_pairs: Vec<(u32, u32)>,
     pub symbiosis: Symbiosis,
     pub institutions: Institutions,
     pub(crate) technology: Technology,

@@ -26,17 +26,20 @@ pub enum Origin {
     Event,
     /// A leading firm at the centre of the region's business ecosystem.
     Ecosystem,
+    /// A partner in a collaborative R&D project of a cluster organisation.
+    Project,
 }
 
 impl Origin {
     /// All origins, in order.
-    pub const ALL: [Origin; 6] = [
+    pub const ALL: [Origin; 7] = [
         Origin::Spatial,
         Origin::PartnerOfPartner,
         Origin::ClusterCoMember,
         Origin::GroupCoMember,
         Origin::Event,
         Origin::Ecosystem,
+        Origin::Project,
     ];
 }
 

@@ -15,7 +15,7 @@ pub struct Tally {
     pub clusters_dissolved: u32,
     pub ties_formed: u32,
     pub ties_dissolved: u32,
-    pub ties_formed_by_origin: [u32; 6],
+    pub ties_formed_by_origin: [u32; 7],
     pub events: u32,
     pub entries_spinoff: u32,
     pub entries_startup: u32,
@@ -30,4 +30,7 @@ pub struct Tally {
     pub migrations: u32,
     pub retirements: u32,
     pub entrants: u32,
+    pub acquisitions: u32,
+    pub plant_openings: u32,
+    pub projects: u32,
 }

@@ -1,8 +1,9 @@
-//! The synthetic territory: regions with an urban hierarchy (rank–size) in
-//! a rectangular country, and distance kernels between them.
+//! The territory: regions with an urban hierarchy, either synthetic (drawn
+//! rank–size in a rectangular country) or read from a regions file (e.g.
+//! the départements, with their positions and census populations).
 //!
-//! Geography is drawn from the territory seed, not the run seed, so that
-//! replicates of a scenario share the same map. Regions are the spatial unit
+//! Synthetic geography is drawn from the territory seed, not the run seed,
+//! so that replicates of a scenario share the same map. Regions are the spatial unit
 //! of institutions, labour markets and statistics; firms have exact
 //! positions around their regional centre.
 
@@ -10,12 +11,19 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 
 use crate::scenario::TerritoryParams;
+use crate::scenario::regions_file::RegionRecord;
 use crate::util::rng::{Purpose, Streams};
 
 /// One region.
 #[derive(Debug, Clone)]
 pub struct Region {
+    /// Code of the region (R01… for the synthetic country, the file's
+    /// `code` otherwise), written to the outputs.
     pub name: String,
+    /// Full name and grouping (e.g. the région of a département); empty
+    /// for the synthetic country.
+    pub label: String,
+    pub group: String,
     /// Centre, in km from the country's south-west corner.
     pub x: f64,
     pub y: f64,
@@ -34,8 +42,16 @@ pub struct Territory {
     pub regions: Vec<Region>,
     pub width: f64,
     pub height: f64,
+    /// Where the country's box starts in the file's projection, km
+    /// (positions inside the model are relative to it; outputs add it
+    /// back). Zero for the synthetic country.
+    pub origin: (f64, f64),
     rural_radius: f64,
 }
+
+/// Margin around the regions of a regions file, km: the box firms are
+/// placed in.
+const FILE_MARGIN_KM: f64 = 100.0;
 
 impl Territory {
     /// Draw the map from the territory seed.
@@ -74,6 +90,8 @@ impl Territory {
                 let weight = raw[i] / total;
                 Region {
                     name: format!("R{:02}", i + 1),
+                    label: String::new(),
+                    group: String::new(),
                     x,
                     y,
                     rank: i + 1,
@@ -86,8 +104,60 @@ impl Territory {
             regions,
             width: w,
             height: h,
+            origin: (0.0, 0.0),
             rural_radius: p.rural_radius_km,
         }
+    }
+
+    /// The regions of a regions file: weights from the census population
+    /// at `year`, ranks by weight (ties by file order), positions in the
+    /// file's projection relative to a box with a 100 km margin.
+    pub fn from_records(records: &[RegionRecord], p: &TerritoryParams, year: f64) -> Self {
+        let fold = |f: fn(&RegionRecord) -> f64, init: f64, pick: fn(f64, f64) -> f64| {
+            records.iter().map(f).fold(init, pick)
+        };
+        let x0 = fold(|r| r.x_km, f64::INFINITY, f64::min) - FILE_MARGIN_KM;
+        let y0 = fold(|r| r.y_km, f64::INFINITY, f64::min) - FILE_MARGIN_KM;
+        let x1 = fold(|r| r.x_km, f64::NEG_INFINITY, f64::max) + FILE_MARGIN_KM;
+        let y1 = fold(|r| r.y_km, f64::NEG_INFINITY, f64::max) + FILE_MARGIN_KM;
+        let pops: Vec<f64> = records.iter().map(|r| r.population_at(year)).collect();
+        let total: f64 = pops.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        let top = pops.iter().copied().fold(0.0, f64::max) / total;
+        let mut order: Vec<usize> = (0..records.len()).collect();
+        order.sort_by(|&a, &b| pops[b].total_cmp(&pops[a]).then(a.cmp(&b)));
+        let mut rank = vec![0; records.len()];
+        for (k, &i) in order.iter().enumerate() {
+            rank[i] = k + 1;
+        }
+        let regions = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let weight = pops[i] / total;
+                Region {
+                    name: r.code.clone(),
+                    label: r.name.clone(),
+                    group: r.group_name.clone(),
+                    x: r.x_km - x0,
+                    y: r.y_km - y0,
+                    rank: rank[i],
+                    weight,
+                    urban_radius: p.urban_radius_km * (weight / top.max(f64::MIN_POSITIVE)).sqrt(),
+                }
+            })
+            .collect();
+        Self {
+            regions,
+            width: x1 - x0,
+            height: y1 - y0,
+            origin: (x0, y0),
+            rural_radius: p.rural_radius_km,
+        }
+    }
+
+    /// Index of the region with code `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.regions.iter().position(|r| r.name == name)
     }
 
     /// Number of regions.

@@ -14,8 +14,10 @@ use crate::state::model::Model;
 use crate::state::network::Origin;
 use crate::state::tally::Tally;
 use crate::util::geometry::distance;
+use enterprises::{EnterpriseStats, SectorRow, enterprise_stats, instrument_counts, sector_rows};
 use opinion::{OpinionSums, RegionalOpinion};
 
+pub mod enterprises;
 pub mod exchanges;
 pub mod firms;
 pub mod opinion;
@@ -26,6 +28,8 @@ pub mod resilience;
 pub struct StepOutput {
     pub row: StepRow,
     pub regions: Vec<RegionRow>,
+    /// One row per sector.
+    pub sectors: Vec<SectorRow>,
     /// Shocks that started in this step.
     pub events: Vec<EventRow>,
 }
@@ -109,6 +113,25 @@ pub struct StepRow {
     pub energy_price_index: f64,
     pub landfill_tax: f64,
     pub carbon_price: f64,
+    pub enterprises: u64,
+    pub establishments: u64,
+    pub groups: u64,
+    pub enterprise_share_micro: f64,
+    pub enterprise_share_sme: f64,
+    pub enterprise_share_midsize: f64,
+    pub enterprise_share_large: f64,
+    pub enterprise_share_over_1000: f64,
+    pub group_employment_share: f64,
+    pub industry_small_establishment_share: f64,
+    pub acquisitions: u32,
+    pub plant_openings: u32,
+    pub spl_labelled_total: u64,
+    pub spl_active: u64,
+    pub poles_active: u64,
+    pub grappes_active: u64,
+    pub cluster_projects: u32,
+    pub ties_project_share: f64,
+    pub symbiosis_firm_share: f64,
 }
 
 /// One row of `regions.csv`.
@@ -135,6 +158,8 @@ pub struct RegionRow {
     pub rank: u32,
     pub x_km: f64,
     pub y_km: f64,
+    pub region_name: String,
+    pub region_group: String,
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -165,15 +190,23 @@ pub fn collect(
     let n_regions = m.territory.len();
     // Citizens on one side, firms then ties on the other: each side sums
     // in its own fixed order, so the bits do not depend on the threads.
-    let (people, (firms, ties)) = rayon::join(
+    let (people, (firms, ties, ent)) = rayon::join(
         || citizen_stats(m, n_regions),
-        || (firm_stats(m, n_regions), tie_stats(m, n_regions)),
+        || {
+            (
+                firm_stats(m, n_regions),
+                tie_stats(m, n_regions),
+                enterprise_stats(m),
+            )
+        },
     );
-    let row = step_row(m, ctx, market, tally, &people, &firms, &ties);
+    let mut row = step_row(m, ctx, market, tally, &people, &firms, &ties);
+    enterprise_columns(m, tally, &ent, &ties, &mut row);
     let regions = region_rows(m, ctx, &people, &firms, &ties);
     let out = StepOutput {
         row,
         regions,
+        sectors: sector_rows(ctx, &ent),
         events: Vec::new(),
     };
     (out, people.opinion)
@@ -280,7 +313,7 @@ struct TieStats {
     local_ties: Vec<u64>,
     nonlocal: u64,
     dist_sum: f64,
-    by_origin: [u64; 6],
+    by_origin: [u64; 7],
 }
 
 fn tie_stats(m: &Model, n_regions: usize) -> TieStats {
@@ -288,7 +321,7 @@ fn tie_stats(m: &Model, n_regions: usize) -> TieStats {
     let mut local_ties = vec![0u64; n_regions];
     let mut nonlocal = 0u64;
     let mut dist_sum = 0.0;
-    let mut by_origin = [0u64; 6];
+    let mut by_origin = [0u64; 7];
     // Looking up both firms of every tie is the costly part: done in
     // parallel; the sums below then run in tie order, as before.
     let located: Vec<(u16, u16, f64)> = m
@@ -456,7 +489,43 @@ fn step_row(
         energy_price_index: ctx.energy_factor,
         landfill_tax: ctx.levers.landfill_tax,
         carbon_price: ctx.levers.carbon_price,
+        // Filled by `enterprise_columns`.
+        ..StepRow::default()
     }
+}
+
+/// The enterprise, instrument and symbiosis columns of the row.
+fn enterprise_columns(
+    m: &Model,
+    tally: &Tally,
+    st: &EnterpriseStats,
+    ts: &TieStats,
+    row: &mut StepRow,
+) {
+    let ent_emp = st.class_emp.iter().sum::<u64>() as f64;
+    let emp_f = row.employment as f64;
+    let firms = m.firms.len() as f64;
+    let ties_f = m.network.ties().len() as f64;
+    let (spl_labelled, spl_active) = instrument_counts(m, "spl");
+    row.enterprises = st.independents + st.live_groups;
+    row.establishments = m.firms.len() as u64;
+    row.groups = st.live_groups;
+    row.enterprise_share_micro = ratio(st.class_emp[0] as f64, ent_emp);
+    row.enterprise_share_sme = ratio(st.class_emp[1] as f64, ent_emp);
+    row.enterprise_share_midsize = ratio(st.class_emp[2] as f64, ent_emp);
+    row.enterprise_share_large = ratio(st.class_emp[3] as f64, ent_emp);
+    row.enterprise_share_over_1000 = ratio(st.over_1000 as f64, ent_emp);
+    row.group_employment_share = ratio(st.in_groups as f64, emp_f);
+    row.industry_small_establishment_share = ratio(st.industry_small as f64, st.industry as f64);
+    row.acquisitions = tally.acquisitions;
+    row.plant_openings = tally.plant_openings;
+    row.spl_labelled_total = spl_labelled;
+    row.spl_active = spl_active;
+    row.poles_active = instrument_counts(m, "pole").1;
+    row.grappes_active = instrument_counts(m, "grappe").1;
+    row.cluster_projects = tally.projects;
+    row.ties_project_share = ratio(ts.by_origin[Origin::Project as usize] as f64, ties_f);
+    row.symbiosis_firm_share = ratio(st.exchanging as f64, firms);
 }
 
 /// The rows of `regions.csv`.
@@ -488,8 +557,8 @@ fn region_rows(
                 year: ctx.year,
                 region: reg.name.clone(),
                 rank: reg.rank as u32,
-                x_km: reg.x,
-                y_km: reg.y,
+                x_km: reg.x + m.territory.origin.0,
+                y_km: reg.y + m.territory.origin.1,
                 firms: region_firms[r],
                 employment: region_emp[r],
                 ties: region_ties[r],
@@ -505,6 +574,8 @@ fn region_rows(
                 tiers_lieux: u64::from(m.institutions.tiers_lieux[r]),
                 citizen_participation_rate: opinion.participation[r],
                 mean_environmental_concern: opinion.mean_concern[r],
+                region_name: reg.label.clone(),
+                region_group: reg.group.clone(),
             }
         })
         .collect()

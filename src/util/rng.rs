@@ -69,9 +69,19 @@ pub enum Purpose {
     ParticipationScreen,
     /// Tiers-lieux of a region (agent = region).
     TiersLieux,
+    /// Acquisition of an independent firm or a group (agent = firm, or
+    /// group with bit 40 set).
+    Acquisition,
+    /// Region of a new plant (agent = new firm id).
+    PlantSite,
+    /// Applications to instruments' calls and dissolutions of their
+    /// organisations (agent = instrument × cell, or organisation).
+    Instruments,
+    /// Collaborative projects of an organisation (agent = organisation).
+    Projects,
 }
 
-const N_PURPOSES: usize = Purpose::TiersLieux as usize + 1;
+const N_PURPOSES: usize = Purpose::Projects as usize + 1;
 
 /// Agents per block of screening uniforms: one ChaCha refill (64 words)
 /// gives one 64-bit uniform to each of 32 agents.
