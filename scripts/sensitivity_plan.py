@@ -57,6 +57,7 @@ def bounds(path, value):
 
 
 def value_of(path):
+    """The value in default.toml, else the documented default."""
     node = default
     for s in path.split("."):
         node = node.get(s) if isinstance(node, dict) else None
@@ -71,17 +72,22 @@ lines = [
     'base = "default.toml"',
     "seed = 2121",
     'design = "morris"',
-    "trajectories = 6",
+    "trajectories = 4",
     "levels = 4",
     "candidates = 30",
     "",
     "[vary]",
 ]
-regimes = default["regimes"]
-for lever in [k for k in regimes["large_firm"] if k != "start"]:
+regimes = ["large_firm", "decentralisation", "clusters", "transition"]
+levers = [
+    p.split(".")[2]
+    for p in params
+    if p.startswith("regimes.large_firm.") and p != "regimes.large_firm.start"
+]
+for lever in levers:
     for regime in regimes:
-        v = regimes[regime][lever]
-        if v == 0:
+        v = value_of(f"regimes.{regime}.{lever}")
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v == 0:
             continue
         lo, hi = bounds(f"regimes.{regime}.{lever}", v)
         lines.append(
