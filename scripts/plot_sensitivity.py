@@ -5,7 +5,9 @@ top parameters named); for a Sobol' sweep, S1 and ST with their 95 %
 bootstrap intervals per output. Run it in the tests' venv (pinned
 matplotlib and pandas):
 
-    $(bash scripts/pyenv.sh) scripts/plot_sensitivity.py SENSITIVITY_CSV OUT.png
+    $(bash scripts/pyenv.sh) scripts/plot_sensitivity.py SENSITIVITY_CSV OUT.png [OUTPUT@YEARS ...]
+
+With OUTPUT@YEARS arguments (e.g. ties_per_firm@2005), only those panels.
 """
 import math
 import sys
@@ -19,13 +21,16 @@ import pandas as pd  # noqa: E402
 source, target = sys.argv[1], sys.argv[2]
 df = pd.read_csv(source, keep_default_na=False, na_values=[""])
 df = df[df["parameter"].fillna("") != ""]
+df["years"] = df["years"].astype(str)
 keys = list(dict.fromkeys(zip(df["output"], df["years"])))
+if len(sys.argv) > 3:
+    keys = [tuple(a.split("@", 1)) for a in sys.argv[3:]]
 cols = 3
 rows = math.ceil(len(keys) / cols)
 fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.2 * rows), squeeze=False)
 method = df["method"].iloc[0]
 for ax, (output, years) in zip(axes.flat, keys):
-    d = df[(df["output"] == output) & (df["years"].astype(str) == str(years))]
+    d = df[(df["output"] == output) & (df["years"] == years)]
     if method == "morris":
         w = d.pivot_table(index="parameter", columns="index", values="value")
         ax.scatter(w["mu_star"], w["sigma"], s=12)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes scenarios/sensitivity_morris.toml, the Morris screening of
+"""Writes scenarios/sweep_morris.toml, the Morris screening of
 docs/SENSITIVITY.md: every regime lever (one group per lever: its value in
 each of the four regimes moves together, each within 0.5x to 1.5x of its
 default, inside its allowed range; a regime where the lever is 0 keeps 0)
@@ -8,10 +8,72 @@ and governance parameters (0.5x to 1.5x of the default, the decay length
 on a log scale from 10 to 40 km).
 
     python3 scripts/sensitivity_plan.py   # needs target/release/proxima
+
+    python3 scripts/sensitivity_plan.py sobol SENSITIVITY_CSV
+writes scenarios/sweep_sobol.toml instead: a Sobol' design over the
+five groups of the Morris plan with the highest mean of mu* / max mu*
+over the headline outputs of SENSITIVITY_CSV (each output's top group
+counts 1), with the same ranges and outputs, every point on the same
+seed (common random numbers).
 """
+import csv
 import json
 import subprocess
+import sys
 import tomllib
+
+HEADLINE = [
+    ("large_firm_employment_share", "2000"),
+    ("sme_employment_share+micro_employment_share", "1995"),
+    ("regional_employment_hhi", "1972"),
+    ("ties_per_firm", "2005"),
+    ("nonlocal_tie_share", "2005"),
+    ("innovations/firms", "2000-2009"),
+    ("cluster_organisations", "2009"),
+    ("waste_reuse_rate", "2025"),
+    ("citizen_participation_rate", "2025"),
+]
+
+if len(sys.argv) == 3 and sys.argv[1] == "sobol":
+    rows = [
+        r
+        for r in csv.DictReader(open(sys.argv[2]))
+        if r["index"] == "mu_star" and (r["output"], r["years"]) in HEADLINE
+    ]
+    best = {}
+    for r in rows:
+        key = (r["output"], r["years"])
+        best[key] = max(best.get(key, 0.0), float(r["value"]))
+    score = {}
+    for r in rows:
+        top = best[(r["output"], r["years"])]
+        share = float(r["value"]) / top if top > 0 else 0.0
+        score[r["parameter"]] = score.get(r["parameter"], 0.0) + share / len(best)
+    top5 = sorted(score, key=lambda g: -score[g])[:5]
+    morris = open("scenarios/sweep_morris.toml").read().splitlines()
+
+    def group(line):
+        path = line.split('"')[1]
+        return line.split('group = "')[1].split('"')[0] if "group = " in line else path
+
+    vary = [line for line in morris if line.startswith('"') and group(line) in top5]
+    out = morris[morris.index("[output]") :]
+    head = [
+        "# Sobol' indices of the five groups the Morris screening ranks first",
+        "# (docs/SENSITIVITY.md), written by scripts/sensitivity_plan.py sobol; run with",
+        "#     proxima sweep scenarios/sweep_sobol.toml --jobs 2",
+        "# mean mu*/max mu* over the outputs: "
+        + ", ".join(f"{g} {score[g]:.2f}" for g in top5),
+        'base = "default.toml"',
+        "seed = 2122",
+        'design = "sobol"',
+        "samples = 8",
+        'seeds = "common"',
+        "",
+        "[vary]",
+    ]
+    open("scenarios/sweep_sobol.toml", "w").write("\n".join(head + vary + [""] + out) + "\n")
+    sys.exit(0)
 
 MAIN = [
     "proximity.decay_length_km",
@@ -67,12 +129,12 @@ def value_of(path):
 lines = [
     "# Morris screening of default.toml (docs/SENSITIVITY.md), written by",
     "# scripts/sensitivity_plan.py; run with",
-    "#     proxima sweep scenarios/sensitivity_morris.toml --jobs 2",
-    "#     proxima analyse output/sensitivity_morris --columns ... --years ...",
+    "#     proxima sweep scenarios/sweep_morris.toml --jobs 2",
+    "#     proxima analyse output/sweep_morris --columns ... --years ...",
     'base = "default.toml"',
     "seed = 2121",
     'design = "morris"',
-    "trajectories = 4",
+    "trajectories = 2",
     "levels = 4",
     "candidates = 30",
     "",
@@ -111,4 +173,4 @@ lines += [
     "]",
     "years = [1972, 1995, 2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2025]",
 ]
-open("scenarios/sensitivity_morris.toml", "w").write("\n".join(lines) + "\n")
+open("scenarios/sweep_morris.toml", "w").write("\n".join(lines) + "\n")

@@ -549,8 +549,8 @@ fn bad_plans_are_refused_before_anything_runs() {
         ),
         (
             "sweep_a.toml",
-            "seed = 1\ndesign = \"sobol\"\nsamples = 8\n[vary]\n\"cooperation.tie_decay\" = { min = 0.1, max = 0.5, group = \"g\" }\n",
-            "error: {plan}: vary.cooperation.tie_decay.group: only morris designs group parameters",
+            "seed = 1\ndesign = \"lhs\"\nsamples = 8\n[vary]\n\"cooperation.tie_decay\" = { min = 0.1, max = 0.5, group = \"g\" }\n",
+            "error: {plan}: vary.cooperation.tie_decay.group: only morris and sobol designs group parameters",
         ),
         (
             "sweep_a.toml",
@@ -808,7 +808,7 @@ fn morris_and_sobol_designs_follow_the_seed_only() {
         std::fs::write(&path, format!("base = \"{}\"\nseed = 4\n{body}", tiny())).unwrap();
         assert_ne!(all(&Plan::load(&path).unwrap()), all(&a));
     }
-    let m = Plan::load(&root().join("scenarios/sensitivity_morris.toml")).unwrap();
+    let m = Plan::load(&root().join("scenarios/sweep_morris.toml")).unwrap();
     assert!(m.factors.len() >= 20);
 }
 

@@ -693,11 +693,10 @@ fn finish(
             };
             let documented = match (t.value, t.min, t.max) {
                 (Some(v), _, _) => number(v),
-                (None, a, b) => format!(
-                    "{}–{}",
-                    a.map(number).unwrap_or_default(),
-                    b.map(number).unwrap_or_default()
-                ),
+                (None, Some(a), Some(b)) => format!("{}–{}", number(a), number(b)),
+                (None, Some(a), None) => format!("≥ {}", number(a)),
+                (None, None, Some(b)) => format!("≤ {}", number(b)),
+                (None, None, None) => String::new(),
             };
             drows.push(vec![
                 t.id.to_string(),
@@ -978,4 +977,42 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<(u64, Op
     let best = finish(&target, out, &manifest, &header, &rows)?;
     folder.commit()?;
     Ok((rows.len() as u64, best))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reflection_folds_any_coordinate_into_the_unit_interval() {
+        for (y, u) in [
+            (0.3, 0.3),
+            (1.2, 0.8),
+            (-0.25, 0.25),
+            (2.1, 0.1),
+            (-1.5, 0.5),
+            (1.0, 1.0),
+        ] {
+            assert!((reflect(y) - u).abs() < 1e-12, "{y}: {}", reflect(y));
+        }
+        // Continuous across the walls.
+        for wall in [0.0, 1.0, 2.0, -1.0] {
+            assert!((reflect(wall - 1e-9) - reflect(wall + 1e-9)).abs() < 1e-8);
+        }
+    }
+
+    #[test]
+    fn relative_paths_climb_to_the_common_folder() {
+        assert_eq!(
+            relative(
+                Path::new("/a/b/scenarios/x.toml"),
+                Path::new("/a/b/output/cal")
+            ),
+            PathBuf::from("../../scenarios/x.toml")
+        );
+        assert_eq!(
+            relative(Path::new("/x/y.toml"), Path::new("/a/b")),
+            PathBuf::from("/x/y.toml")
+        );
+    }
 }

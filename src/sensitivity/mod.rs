@@ -339,3 +339,38 @@ pub fn table(a: &Analysis) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_as_numpy() {
+        // numpy.percentile([1..=5], [2.5, 97.5]) = [1.1, 4.9].
+        let (lo, hi) = interval(vec![5.0, 1.0, 3.0, 2.0, 4.0]);
+        assert!((lo.unwrap() - 1.1).abs() < 1e-12 && (hi.unwrap() - 4.9).abs() < 1e-12);
+        assert_eq!(interval(vec![]), (None, None));
+    }
+
+    #[test]
+    fn noise_shares_separate_seed_noise_from_the_points() {
+        // Two points far apart, replicates close: little noise.
+        let s = Series {
+            runs: vec![vec![0.0, 0.2], vec![10.0, 10.2]],
+        };
+        let (single, of_mean) = s.noise().unwrap();
+        assert!(single < 0.01 && of_mean < single);
+        // Points equal on average: all of it is noise.
+        let s = Series {
+            runs: vec![vec![0.0, 1.0], vec![1.0, 0.0]],
+        };
+        assert!((s.noise().unwrap().0 - 1.0).abs() < 1e-12);
+        assert!(
+            Series {
+                runs: vec![vec![1.0]]
+            }
+            .noise()
+            .is_none()
+        );
+    }
+}

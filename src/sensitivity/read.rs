@@ -212,12 +212,9 @@ impl Sweep {
                 .unwrap_or(false),
             last_year,
         };
-        if method == "morris" {
-            sweep.size = u(s.get("trajectories")).ok_or_else(missing)?;
-            let groups = s
-                .get("groups")
-                .and_then(|g| g.as_array())
-                .ok_or_else(missing)?;
+        // Groups (Morris, or a grouped Sobol' design): their names, and
+        // the group of each factor.
+        if let Some(groups) = s.get("groups").and_then(|g| g.as_array()) {
             sweep.names.clear();
             for (k, g) in groups.iter().enumerate() {
                 sweep.names.push(
@@ -236,6 +233,12 @@ impl Sweep {
                         sweep.factor_group[i] = k;
                     }
                 }
+            }
+        }
+        if method == "morris" {
+            sweep.size = u(s.get("trajectories")).ok_or_else(missing)?;
+            if s.get("groups").is_none() {
+                return Err(missing());
             }
             sweep.values = sweep.point_values(factors.len())?;
         } else {

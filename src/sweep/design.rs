@@ -119,7 +119,8 @@ pub fn groups(factors: &[Factor]) -> (Vec<String>, Vec<usize>) {
     (names, of)
 }
 
-/// Points of a Saltelli block: A, the d matrices AB_i, (the d BA_i), B.
+/// Points of a Saltelli block over d groups: A, the d matrices AB_i, (the
+/// d BA_i), B.
 pub fn saltelli_block(d: usize, second_order: bool) -> u64 {
     (if second_order { 2 * d + 2 } else { d + 2 }) as u64
 }
@@ -212,7 +213,13 @@ impl Design {
         }
         let (names, group_of) = groups(factors);
         let unit = if kind == DesignKind::Morris && points > 0 {
-            super::morris::trajectories(&structure, names.len(), seed)
+            super::morris::trajectories(
+                structure.trajectories,
+                structure.levels,
+                structure.candidates,
+                names.len(),
+                seed,
+            )
         } else {
             Vec::new()
         };
@@ -279,27 +286,24 @@ impl Design {
                 (from_unit(&f.domain, u, &f.base), None)
             }
             DesignKind::Sobol => {
-                let d = self.factors_len();
+                // Over groups (a parameter without a group is its own).
+                let (d, g) = (self.n_groups, self.group_of[i]);
                 let block = saltelli_block(d, self.structure.second_order);
                 let (j, k) = ((point / block) as u32, (point % block) as usize);
                 // A (k = 0), AB_m (k = 1 + m: A with column m of B), BA_m
                 // (k = 1 + d + m: B with column m of A), B (last).
                 let from_b = match k {
                     0 => false,
-                    k if k <= d => k - 1 == i,
-                    k if (k as u64) < block - 1 => k - 1 - d != i,
+                    k if k <= d => k - 1 == g,
+                    k if (k as u64) < block - 1 => k - 1 - d != g,
                     _ => true,
                 };
-                let dim = if from_b { d + i } else { i } as u32;
-                let u = f64::from(sobol_burley::sample(j, dim, self.sobol_seed));
+                let dim = if from_b { d + g } else { g } as u32;
+                let u = sobol_owen(j, dim, self.sobol_seed);
                 (from_unit(&f.domain, u, &f.base), None)
             }
             DesignKind::File => (self.structure.file[i][point as usize].clone(), None),
         }
-    }
-
-    fn factors_len(&self) -> usize {
-        self.group_of.len()
     }
 
     /// What a Morris, Sobol' or file design holds besides its factors.
@@ -325,6 +329,29 @@ fn listed(f: &Factor, index: usize) -> (toml::Value, Option<usize>) {
         Domain::Values(v) => (v[index].clone(), Some(index)),
         _ => (f.base.clone(), None),
     }
+}
+
+/// Point `index`, dimension `dim` of the Sobol' sequence (Joe and Kuo's
+/// direction numbers, from `sobol_burley`), Owen-scrambled: bit b is
+/// flipped by a hash of (seed, dimension, b, the bits above it), a nested
+/// uniform scramble (Owen 1995) that keeps the sequence's nets. The
+/// crate's own scramble (a fast hash meant for graphics) left dimensions
+/// 0 and d of small designs nearly equal, which the A and B matrices of
+/// Saltelli's scheme cannot afford; this one has independent bits.
+pub fn sobol_owen(index: u32, dim: u32, seed: u32) -> f64 {
+    let raw = sobol_burley::parts::sobol_rev(index.reverse_bits(), dim).reverse_bits();
+    let mut out = raw;
+    for b in 0..32u32 {
+        let above = if b == 31 { 0 } else { raw >> (b + 1) };
+        let mut h = (u64::from(seed) << 32 | u64::from(dim))
+            ^ (u64::from(b) << 56)
+            ^ u64::from(above).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        h ^= h >> 31;
+        out ^= ((h & 1) as u32) << b;
+    }
+    (f64::from(out) + 0.5) / 4_294_967_296.0
 }
 
 /// The value of a range at `u` in [0, 1] of the unit cube (its log if the
@@ -517,6 +544,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn scrambled_sobol_dimensions_are_nets_and_independent() {
+        // Each dimension of the first 2^k points has one point in each of
+        // the 2^k strata; the pairs (dim 0, dim d) are not near-equal.
+        for dim in [0, 1, 5, 9, 200] {
+            let mut strata: Vec<usize> = (0..16)
+                .map(|j| (sobol_owen(j, dim, 7) * 16.0) as usize)
+                .collect();
+            strata.sort();
+            assert_eq!(strata, (0..16).collect::<Vec<_>>(), "dim {dim}");
+        }
+        let close = (0..16)
+            .filter(|&j| (sobol_owen(j, 0, 7) - sobol_owen(j, 5, 7)).abs() < 0.1)
+            .count();
+        assert!(
+            close <= 6,
+            "{close} of 16 points nearly equal in dims 0 and 5"
+        );
+        let other = sobol_owen(3, 2, 8);
+        assert_ne!(other, sobol_owen(3, 2, 7));
     }
 
     #[test]

@@ -167,7 +167,7 @@ struct Manifest<'a> {
 fn structure_json(plan: &Plan) -> Option<serde_json::Value> {
     let s = plan.structure();
     match plan.design {
-        DesignKind::Morris => {
+        DesignKind::Morris | DesignKind::Sobol => {
             let (names, of) = groups(&plan.factors);
             let members: Vec<serde_json::Value> = names
                 .iter()
@@ -183,21 +183,25 @@ fn structure_json(plan: &Plan) -> Option<serde_json::Value> {
                     serde_json::json!({ "name": name, "factors": paths })
                 })
                 .collect();
-            Some(serde_json::json!({
-                "trajectories": s.trajectories,
-                "levels": s.levels,
-                "delta": s.delta(),
-                "candidates": s.candidates,
-                "groups": members,
-            }))
+            Some(if plan.design == DesignKind::Morris {
+                serde_json::json!({
+                    "trajectories": s.trajectories,
+                    "levels": s.levels,
+                    "delta": s.delta(),
+                    "candidates": s.candidates,
+                    "groups": members,
+                })
+            } else {
+                serde_json::json!({
+                    "samples": s.samples,
+                    "second_order": s.second_order,
+                    "block": saltelli_block(names.len(), s.second_order),
+                    "sequence": "sobol_burley 0.5 (Owen-scrambled Sobol', Burley 2020)",
+                    "sequence_seed": plan.sobol_seed(),
+                    "groups": members,
+                })
+            })
         }
-        DesignKind::Sobol => Some(serde_json::json!({
-            "samples": s.samples,
-            "second_order": s.second_order,
-            "block": saltelli_block(plan.factors.len(), s.second_order),
-            "sequence": "sobol_burley 0.5 (Owen-scrambled Sobol', Burley 2020)",
-            "sequence_seed": plan.sobol_seed(),
-        })),
         DesignKind::File => {
             let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
             let mut cells = 0u64;

@@ -18,7 +18,6 @@
 
 use rand::RngExt;
 
-use super::design::Structure;
 use crate::util::rng;
 
 /// Domain of the Morris trajectories' draws.
@@ -26,11 +25,13 @@ const DOMAIN_MORRIS: u64 = 0x5357_4545_5000_0003;
 
 /// Unit values of the kept trajectories: point `t·(G+1) + s`, group `g` at
 /// `(t·(G+1) + s)·G + g`.
-pub fn trajectories(s: &Structure, groups: usize, seed: u64) -> Vec<f64> {
-    let r = s.trajectories as usize;
-    let m = (s.candidates as usize).max(r);
+/// `r` trajectories on `levels` levels, chosen among `candidates` (0: the
+/// first r drawn).
+pub fn trajectories(r: u64, levels: u64, candidates: u64, groups: usize, seed: u64) -> Vec<f64> {
+    let r = r as usize;
+    let m = (candidates as usize).max(r);
     let all: Vec<Vec<f64>> = (0..m)
-        .map(|t| trajectory(s, groups, seed, t as u64))
+        .map(|t| trajectory(levels, groups, seed, t as u64))
         .collect();
     let keep = if m > r {
         choose(&all, groups, r)
@@ -40,10 +41,9 @@ pub fn trajectories(s: &Structure, groups: usize, seed: u64) -> Vec<f64> {
     keep.into_iter().flat_map(|t| all[t].clone()).collect()
 }
 
-fn trajectory(s: &Structure, g: usize, seed: u64, t: u64) -> Vec<f64> {
+fn trajectory(p: u64, g: usize, seed: u64, t: u64) -> Vec<f64> {
     let mut rng = rng::keyed_stream(seed, DOMAIN_MORRIS, t);
-    let p = s.levels;
-    let delta = s.delta();
+    let delta = p as f64 / (2.0 * (p as f64 - 1.0));
     let step = 1.0 / (p - 1) as f64;
     // Start levels 0 … p/2 − 1 (so that x* + Δ ≤ 1), directions, order.
     let start: Vec<f64> = (0..g)
@@ -119,21 +119,12 @@ fn choose(all: &[Vec<f64>], g: usize, r: usize) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    fn structure(r: u64, p: u64, candidates: u64) -> Structure {
-        Structure {
-            trajectories: r,
-            levels: p,
-            candidates,
-            ..Structure::default()
-        }
-    }
-
     #[test]
     fn each_step_moves_one_group_by_delta_on_the_grid() {
         for p in [2, 4, 6] {
-            let s = structure(7, p, 0);
             let g = 5;
-            let x = trajectories(&s, g, 11);
+            let x = trajectories(7, p, 0, g, 11);
+            let delta = p as f64 / (2.0 * (p as f64 - 1.0));
             assert_eq!(x.len(), 7 * (g + 1) * g);
             let levels: Vec<f64> = (0..p).map(|k| k as f64 / (p - 1) as f64).collect();
             for t in x.chunks((g + 1) * g) {
@@ -142,7 +133,7 @@ mod tests {
                     let changed: Vec<usize> = (0..g).filter(|&i| a[i] != b[i]).collect();
                     assert_eq!(changed.len(), 1);
                     let i = changed[0];
-                    assert!(((a[i] - b[i]).abs() - s.delta()).abs() < 1e-12);
+                    assert!(((a[i] - b[i]).abs() - delta).abs() < 1e-12);
                     moved[i] += 1;
                 }
                 assert_eq!(moved, vec![1; g]);
@@ -166,10 +157,10 @@ mod tests {
             }
             total
         };
-        let plain = trajectories(&structure(6, 4, 0), g, 3);
-        let chosen = trajectories(&structure(6, 4, 40), g, 3);
+        let plain = trajectories(6, 4, 0, g, 3);
+        let chosen = trajectories(6, 4, 40, g, 3);
         assert!(spread(&chosen) > spread(&plain));
         // The same seed gives the same design.
-        assert_eq!(chosen, trajectories(&structure(6, 4, 40), g, 3));
+        assert_eq!(chosen, trajectories(6, 4, 40, g, 3));
     }
 }

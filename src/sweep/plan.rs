@@ -569,7 +569,7 @@ impl Plan {
             DesignKind::Morris => s.trajectories.checked_mul(groups + 1),
             DesignKind::Sobol => s
                 .samples
-                .checked_mul(design::saltelli_block(self.factors.len(), s.second_order)),
+                .checked_mul(design::saltelli_block(groups as usize, s.second_order)),
             DesignKind::File => Some(s.file.first().map_or(0, |c| c.len() as u64)),
             DesignKind::Grid => self.factors.iter().try_fold(1u64, |n, f| match &f.domain {
                 Domain::Values(v) => n.checked_mul(v.len() as u64),
@@ -1100,10 +1100,10 @@ fn range_factor(
         ));
     }
     let group = match t.get("group") {
-        Some(_) if design != DesignKind::Morris => {
+        Some(_) if !matches!(design, DesignKind::Morris | DesignKind::Sobol) => {
             return Err(ctx.err(
                 &format!("{key}.group"),
-                "only morris designs group parameters",
+                "only morris and sobol designs group parameters",
             ));
         }
         Some(n) => Some(ctx.string(n, &format!("{key}.group"), &[])?.to_string()),
@@ -1205,12 +1205,12 @@ fn check_structure(
     factors: &[Factor],
     s: &Structure,
 ) -> Result<()> {
-    if design == DesignKind::Sobol && factors.len() > 128 {
+    let groups = design::groups(factors).0.len();
+    if design == DesignKind::Sobol && groups > 128 {
         return Err(ctx.err(
             "vary",
             format!(
-                "{} parameters; a sobol design allows at most 128 (its sequence has 256 dimensions)",
-                factors.len()
+                "{groups} parameters or groups; a sobol design allows at most 128 (its sequence has 256 dimensions)"
             ),
         ));
     }
