@@ -175,6 +175,8 @@ pub struct Design {
     group_of: Vec<usize>,
     n_groups: usize,
     sobol_seed: u32,
+    /// Sobol': the base sample whose B row pairs with A row j.
+    sobol_pairs: Vec<u32>,
     structure: Structure,
 }
 
@@ -223,11 +225,28 @@ impl Design {
         } else {
             Vec::new()
         };
+        // B rows are paired with A rows at random (a permutation of the
+        // base samples): the first points of dimensions g and d + g of a
+        // Sobol' sequence share their leading digits, so pairing them by
+        // index made A and B strongly dependent in small designs.
+        let sobol_pairs = if kind == DesignKind::Sobol {
+            let n = structure.samples as usize;
+            let mut r = rng::keyed_stream(seed, rng::DOMAIN_DESIGN, u64::MAX - 1);
+            let mut p: Vec<u32> = (0..n as u32).collect();
+            for i in (1..n).rev() {
+                let j = r.random_range(0..=i);
+                p.swap(i, j);
+            }
+            p
+        } else {
+            Vec::new()
+        };
         Self {
             kind,
             points,
             sizes,
             columns,
+            sobol_pairs,
             unit,
             group_of,
             n_groups: names.len(),
@@ -298,8 +317,12 @@ impl Design {
                     k if (k as u64) < block - 1 => k - 1 - d != g,
                     _ => true,
                 };
-                let dim = if from_b { d + g } else { g } as u32;
-                let u = sobol_owen(j, dim, self.sobol_seed);
+                let (index, dim) = if from_b {
+                    (self.sobol_pairs[j as usize], d + g)
+                } else {
+                    (j, g)
+                };
+                let u = sobol_owen(index, dim as u32, self.sobol_seed);
                 (from_unit(&f.domain, u, &f.base), None)
             }
             DesignKind::File => (self.structure.file[i][point as usize].clone(), None),
@@ -335,9 +358,9 @@ fn listed(f: &Factor, index: usize) -> (toml::Value, Option<usize>) {
 /// direction numbers, from `sobol_burley`), Owen-scrambled: bit b is
 /// flipped by a hash of (seed, dimension, b, the bits above it), a nested
 /// uniform scramble (Owen 1995) that keeps the sequence's nets. The
-/// crate's own scramble (a fast hash meant for graphics) left dimensions
-/// 0 and d of small designs nearly equal, which the A and B matrices of
-/// Saltelli's scheme cannot afford; this one has independent bits.
+/// crate's own scramble (a fast hash meant for graphics) gave nearly equal
+/// values in several dimensions of one point of small designs; this one
+/// draws every bit independently.
 pub fn sobol_owen(index: u32, dim: u32, seed: u32) -> f64 {
     let raw = sobol_burley::parts::sobol_rev(index.reverse_bits(), dim).reverse_bits();
     let mut out = raw;
