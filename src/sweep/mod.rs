@@ -196,7 +196,7 @@ fn structure_json(plan: &Plan) -> Option<serde_json::Value> {
                     "samples": s.samples,
                     "second_order": s.second_order,
                     "block": saltelli_block(names.len(), s.second_order),
-                    "sequence": "sobol_burley 0.5 (Owen-scrambled Sobol', Burley 2020)",
+                    "sequence": "Sobol' (Joe-Kuo directions of sobol_burley 0.5), Owen-scrambled, B rows paired with A rows at random",
                     "sequence_seed": plan.sobol_seed(),
                     "groups": members,
                 })
