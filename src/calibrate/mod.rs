@@ -904,25 +904,7 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<(u64, Op
     let mut by_index: BTreeMap<u64, PathBuf> = BTreeMap::new();
     let mut count = None;
     for dir in shard_dirs {
-        if dir.join(PARTS).exists() || !dir.join(CALIBRATION).exists() {
-            return Err(bad(
-                dir,
-                "is not a finished shard (resume it with --resume first)".into(),
-            ));
-        }
-        if read(dir, MANIFEST)? != manifest {
-            return Err(bad(
-                dir,
-                format!(
-                    "was not made from the same plan as {} (manifest.json differs)",
-                    first.display()
-                ),
-            ));
-        }
-        let shard: Shard = serde_json::from_str::<serde_json::Value>(&read(dir, SHARD)?)
-            .ok()
-            .and_then(|v| serde_json::from_value(v["shard"].clone()).ok())
-            .ok_or_else(|| bad(dir, "is not a shard (no readable shard.json)".into()))?;
+        let shard = crate::sweep::same_plan_shard(dir, first, manifest.as_bytes(), CALIBRATION)?;
         if *count.get_or_insert(shard.count) != shard.count {
             return Err(bad(
                 dir,

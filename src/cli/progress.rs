@@ -131,16 +131,12 @@ pub struct SweepBar {
 
 impl SweepProgress for SweepBar {
     fn start(&self, runs: u64, done: u64) {
-        self.runs.store(runs, Ordering::Relaxed);
-        self.done.store(done, Ordering::Relaxed);
-        self.resumed.store(done, Ordering::Relaxed);
-        if let Ok(shown) = self.shown.lock()
-            && let Shown::Bar(b) = &*shown
-        {
-            b.set_length(runs);
-            b.set_position(done);
-            b.reset_eta();
-        }
+        start_bar(
+            &self.shown,
+            [&self.runs, &self.done, &self.resumed],
+            runs,
+            done,
+        );
     }
 
     fn run_done(&self, _spec: &RunSpec, ok: bool) {
@@ -193,16 +189,12 @@ pub struct CalibrationBar {
 
 impl proxima::calibrate::CalibrationProgress for CalibrationBar {
     fn start(&self, runs: u64, done: u64) {
-        self.runs.store(runs, Ordering::Relaxed);
-        self.done.store(done, Ordering::Relaxed);
-        self.resumed.store(done, Ordering::Relaxed);
-        if let Ok(shown) = self.shown.lock()
-            && let Shown::Bar(b) = &*shown
-        {
-            b.set_length(runs);
-            b.set_position(done);
-            b.reset_eta();
-        }
+        start_bar(
+            &self.shown,
+            [&self.runs, &self.done, &self.resumed],
+            runs,
+            done,
+        );
     }
 
     fn run_done(&self, _ok: bool) {
@@ -235,5 +227,20 @@ impl proxima::calibrate::CalibrationProgress for CalibrationBar {
         {
             b.set_message(text.trim().to_string());
         }
+    }
+}
+
+/// Set the length and position of a progress bar at the start of a sweep
+/// or calibration, and its counters (runs, done, resumed).
+fn start_bar(shown: &std::sync::Mutex<Shown>, counters: [&AtomicU64; 3], runs: u64, done: u64) {
+    counters[0].store(runs, Ordering::Relaxed);
+    counters[1].store(done, Ordering::Relaxed);
+    counters[2].store(done, Ordering::Relaxed);
+    if let Ok(shown) = shown.lock()
+        && let Shown::Bar(b) = &*shown
+    {
+        b.set_length(runs);
+        b.set_position(done);
+        b.reset_eta();
     }
 }

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 pub use read::{OutputSpec, YearSpec};
 
 /// What to analyse.
@@ -240,23 +240,7 @@ pub fn analyse(folder: &Path, request: &Request) -> Result<Analysis> {
 /// Write `sensitivity.csv` whole or not at all; an existing file is only
 /// replaced with `force`.
 pub fn write_csv(a: &Analysis, path: &Path, force: bool) -> Result<()> {
-    if path.exists() && !force {
-        return Err(Error::Output {
-            path: path.to_path_buf(),
-            message: "already exists; pass --force to replace it, or choose another --out".into(),
-        });
-    }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in &a.rows {
-        w.serialize(r).map_err(|source| Error::Csv {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::Internal(format!("sensitivity: {e}")))?;
-    crate::output::write_atomic(path, &bytes)
+    crate::output::write_rows_csv(&a.rows, path, force)
 }
 
 /// The indices as text: per output and years, the parameters ranked by μ*

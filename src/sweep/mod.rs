@@ -849,6 +849,42 @@ fn run_id_of(rec: &csv::ByteRecord) -> Option<u64> {
     std::str::from_utf8(rec.get(0)?).ok()?.parse().ok()
 }
 
+/// The shard of `dir`, a finished shard folder (it holds `finished` and no
+/// `parts/`) made from the same plan as `first` (the same `manifest`).
+pub(crate) fn same_plan_shard(
+    dir: &Path,
+    first: &Path,
+    manifest: &[u8],
+    finished: &str,
+) -> Result<Shard> {
+    let bad = |message: String| Error::Output {
+        path: dir.to_path_buf(),
+        message,
+    };
+    let read = |name: &str| -> Result<Vec<u8>> {
+        let path = dir.join(name);
+        crate::util::input::read_text(&path)
+            .map(String::into_bytes)
+            .map_err(|message| Error::Output { path, message })
+    };
+    if dir.join(PARTS).exists() || !dir.join(finished).exists() {
+        return Err(bad(
+            "is not a finished shard (resume it with --resume first)".into(),
+        ));
+    }
+    if read(MANIFEST)? != manifest {
+        return Err(bad(format!(
+            "was not made from the same plan as {} (manifest.json differs)",
+            first.display()
+        )));
+    }
+    serde_json::from_slice::<serde_json::Value>(&read(SHARD)?)
+        .ok()
+        .and_then(|v| v.get("shard").cloned())
+        .and_then(|s| serde_json::from_value(s).ok())
+        .ok_or_else(|| bad("is not a shard (no readable shard.json)".into()))
+}
+
 /// Put finished shards of one plan back into one sweep folder, identical
 /// byte for byte to the folder of the whole plan run at once.
 pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeReport> {
@@ -882,21 +918,7 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
     let mut by_index: Vec<Option<ShardIn>> = Vec::new();
     let mut count = None;
     for dir in shard_dirs {
-        if dir.join(PARTS).exists() || !dir.join(RUNS).exists() {
-            return Err(bad(
-                dir,
-                "is not a finished shard (resume it with --resume first)".into(),
-            ));
-        }
-        if read(dir, MANIFEST)? != manifest {
-            return Err(bad(
-                dir,
-                format!(
-                    "was not made from the same plan as {} (manifest.json differs)",
-                    first.display()
-                ),
-            ));
-        }
+        let shard = same_plan_shard(dir, first, &manifest, RUNS)?;
         let same =
             crate::util::input::same_bytes(&dir.join(DESIGN), &design).map_err(|message| {
                 Error::Output {
@@ -910,11 +932,6 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
                 format!("has another design.csv than {}", first.display()),
             ));
         }
-        let shard: Shard = serde_json::from_slice::<serde_json::Value>(&read(dir, SHARD)?)
-            .ok()
-            .and_then(|v| v.get("shard").cloned())
-            .and_then(|s| serde_json::from_value(s).ok())
-            .ok_or_else(|| bad(dir, "is not a shard (no readable shard.json)".into()))?;
         match count {
             None => {
                 count = Some(shard.count);
