@@ -56,12 +56,9 @@ use crate::compare::{Scale, Target, number};
 use crate::error::{Error, Result};
 use crate::output::write_atomic;
 use crate::scenario::{Override, one_line};
-use crate::sweep::{Shard, from_unit, to_unit, value_text};
+use crate::sweep::{MANIFEST, PARTS, SHARD, Shard, from_unit, to_unit, value_text};
 use crate::util::rng;
 
-const MANIFEST: &str = "manifest.json";
-const SHARD: &str = "shard.json";
-const PARTS: &str = "parts";
 const CALIBRATION: &str = "calibration.csv";
 const DISTANCES: &str = "distances.csv";
 const BEST: &str = "best.toml";
@@ -71,16 +68,9 @@ const PENALTY: f64 = 1e6;
 /// Domain of the restarts' starting points and CMA-ES seeds.
 const DOMAIN_CALIBRATION: u64 = 0x5357_4545_5000_0005;
 
-/// Options of a calibration.
-#[derive(Debug, Clone)]
-pub struct CalibrationOptions {
-    pub out: PathBuf,
-    pub jobs: usize,
-    pub threads: usize,
-    pub shard: Option<Shard>,
-    pub resume: bool,
-    pub force: bool,
-}
+/// Options of a calibration: those of a sweep (`shard` splits the
+/// restarts).
+pub type CalibrationOptions = crate::sweep::SweepOptions;
 
 /// What the caller may observe (called from workers).
 pub trait CalibrationProgress: Sync {

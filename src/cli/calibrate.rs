@@ -9,7 +9,7 @@ use clap::Args;
 use proxima::calibrate::{CalibrationOptions, CalibrationPlan};
 
 use crate::Failure;
-use crate::args::{count_option, default_out};
+use crate::args::{BatchArgs, count_option};
 use crate::progress::{CalibrationBar, Shown};
 use crate::sweep::parse_shard;
 
@@ -17,58 +17,25 @@ use crate::sweep::parse_shard;
 pub struct CalibrateArgs {
     /// Calibration plan (TOML with base, seed, targets, method and [vary]).
     plan: PathBuf,
-    /// Calibration folder [default: output/<plan file stem>, or output/<stem>.shard-I-of-N].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Runs simulated at the same time [default: all cores].
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Threads shared by the runs' steps [default: all cores]. Results do not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Run only the restarts k with k % N == I, or `slurm` to take I/N from the array task.
-    #[arg(long, value_name = "I/N|slurm")]
-    shard: Option<String>,
-    /// Continue an interrupted calibration in its folder.
-    #[arg(long)]
-    resume: bool,
-    /// Replace the calibration folder if it exists.
-    #[arg(long)]
-    force: bool,
-    /// No progress and no summary.
-    #[arg(long)]
-    quiet: bool,
-    /// Without a terminal, print a plain progress line at most every SECONDS.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    progress_every: u64,
+    #[command(flatten)]
+    batch: BatchArgs,
 }
 
 pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
-    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
-    let jobs = count_option("jobs", args.jobs)?;
-    let threads = count_option("threads", args.threads)?;
+    let batch = &args.batch;
+    let shard = batch.shard.as_deref().map(parse_shard).transpose()?;
+    let jobs = count_option("jobs", batch.jobs)?;
+    let threads = count_option("threads", batch.threads)?;
     let plan = CalibrationPlan::load(&args.plan).map_err(Failure::Input)?;
-    let out = args.out.unwrap_or_else(|| {
-        let base = default_out(&args.plan);
-        match shard {
-            Some(s) => {
-                let name = base
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                base.with_file_name(format!("{name}.shard-{}-of-{}", s.index, s.count))
-            }
-            None => base,
-        }
-    });
+    let out = batch.folder(&args.plan, shard);
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&cancel);
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     let budget = plan.budget();
     let progress = CalibrationBar {
         shown: std::sync::Mutex::new(Shown::new(
-            args.quiet,
-            args.progress_every,
+            batch.quiet,
+            batch.progress_every,
             budget,
             "{spinner} [{bar:40}] {pos}/{len} runs, {msg}, {elapsed} (eta {eta})",
         )),
@@ -82,8 +49,8 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
         jobs,
         threads,
         shard,
-        resume: args.resume,
-        force: args.force,
+        resume: batch.resume,
+        force: batch.force,
     };
     let result = proxima::calibrate::calibrate(
         &plan,
@@ -115,7 +82,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
         );
         return Err(Failure::Stopped);
     }
-    if !args.quiet {
+    if !batch.quiet {
         eprintln!(
             "wrote {} ({} points evaluated, {} runs simulated now, {} already done; best distance {})",
             report.folder.display(),

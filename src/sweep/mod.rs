@@ -42,10 +42,10 @@ use crate::scenario::{Scenario, one_line};
 use crate::state::model::Model;
 use crate::statistics::StepRow;
 
-const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 const DESIGN: &str = "design.csv";
-const SHARD: &str = "shard.json";
-const PARTS: &str = "parts";
+pub(crate) const SHARD: &str = "shard.json";
+pub(crate) const PARTS: &str = "parts";
 const TIMESERIES: &str = "timeseries.csv";
 const SUMMARY: &str = "summary.csv";
 const RUNS: &str = "runs.csv";
