@@ -533,23 +533,7 @@ pub fn number(x: f64) -> String {
 /// Write the comparison as CSV to `path` (whole or not at all); an
 /// existing file is only replaced with `force`.
 pub fn write_csv(c: &Comparison, path: &Path, force: bool) -> Result<()> {
-    if path.exists() && !force {
-        return Err(Error::Output {
-            path: path.to_path_buf(),
-            message: "already exists; pass --force to replace it, or choose another --out".into(),
-        });
-    }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in &c.rows {
-        w.serialize(r).map_err(|source| Error::Csv {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::Internal(format!("comparison: {e}")))?;
-    crate::output::write_atomic(path, &bytes)
+    crate::output::write_rows_csv(&c.rows, path, force)
 }
 
 /// The comparison as a text table, one line per target and design point,

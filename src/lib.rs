@@ -29,11 +29,13 @@ pub mod statistics;
 // Schedule: the initial state and the order of a step's phases.
 pub mod schedule;
 // Application: a run to a folder, sweeps, comparisons, memory estimate,
-// figures.
+// figures, sensitivity indices, calibration.
+pub mod calibrate;
 pub mod compare;
 pub mod memory;
 pub mod output;
 pub mod plot;
+pub mod sensitivity;
 pub mod sweep;
 
 pub use error::{Error, Result};

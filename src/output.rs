@@ -157,6 +157,28 @@ fn exchange(new: &Path, target: &Path) -> std::io::Result<()> {
     std::fs::rename(&aside, new)
 }
 
+/// Write serialisable rows as a CSV file (header from the first row),
+/// whole or not at all; an existing file is only replaced with `force`.
+pub fn write_rows_csv<T: serde::Serialize>(rows: &[T], path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        return Err(Error::Output {
+            path: path.to_path_buf(),
+            message: "already exists; pass --force to replace it, or choose another --out".into(),
+        });
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).map_err(|source| Error::Csv {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
+    write_atomic(path, &bytes)
+}
+
 /// Write a file whole or not at all: a temporary sibling (`.NAME.tmp`),
 /// synced, renamed into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

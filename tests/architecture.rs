@@ -34,6 +34,8 @@ const LAYERS: &[(&str, &str, u8)] = &[
     ("compare", "application", 6),
     ("memory", "application", 6),
     ("plot", "application", 6),
+    ("sensitivity", "application", 6),
+    ("calibrate", "application", 6),
     ("cli", "binary", 7),
 ];
 

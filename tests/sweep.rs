@@ -490,7 +490,7 @@ fn bad_plans_are_refused_before_anything_runs() {
         (
             "sweep_a.toml",
             "seed = 1\ndesign = \"factorial\"\n",
-            "error: {plan}: design: `factorial` is not allowed; allowed: grid, random, lhs, oat",
+            "error: {plan}: design: `factorial` is not allowed; allowed: grid, random, lhs, oat, morris, sobol, file",
         ),
         (
             "sweep_a.toml",
@@ -505,17 +505,57 @@ fn bad_plans_are_refused_before_anything_runs() {
         (
             "sweep_a.toml",
             "seed = 1\ndesign = \"lhs\"\n[vary]\n\"cooperation.tie_decay\" = { min = 0.1, max = 0.2 }\n",
-            "error: {plan}: samples: missing; random and lhs designs need samples = N",
+            "error: {plan}: samples: missing; random, lhs and sobol designs need samples = N",
         ),
         (
             "sweep_a.toml",
             "seed = 1\ndesign = \"grid\"\nsamples = 3\n",
-            "error: {plan}: samples: only random and lhs designs take samples; grid and oat take lists of values",
+            "error: {plan}: samples: only random, lhs and sobol designs take samples (morris takes trajectories)",
         ),
         (
             "sweep_a.toml",
             "seed = 1\ndesign = \"lhs\"\nsamples = 4\n[vary]\n\"cooperation.tie_decay\" = [0.1, 0.2]\n",
-            "error: {plan}: vary.cooperation.tie_decay: an lhs design samples ranges; write { min = …, max = … }",
+            "error: {plan}: vary.cooperation.tie_decay: lhs, morris and sobol designs sample ranges; write { min = …, max = … }",
+        ),
+        (
+            "sweep_a.toml",
+            "seed = 1\ndesign = \"morris\"\n[vary]\n\"cooperation.tie_decay\" = { min = 0.1, max = 0.5 }\n",
+            "error: {plan}: trajectories: missing; a morris design needs trajectories = r (10 to 50 is usual)",
+        ),
+        (
+            "sweep_a.toml",
+            "seed = 1\ndesign = \"morris\"\ntrajectories = 4\nlevels = 5\n[vary]\n\"cooperation.tie_decay\" = { min = 0.1, max = 0.5 }\n",
+            "error: {plan}: levels: 5 is odd; allowed: an even number of levels (4 is usual)",
+        ),
+        (
+            "sweep_a.toml",
+            "seed = 1\ndesign = \"morris\"\ntrajectories = 4\ncandidates = 3\n[vary]\n\"cooperation.tie_decay\" = { min = 0.1, max = 0.5 }\n",
+            "error: {plan}: candidates: 3 must exceed trajectories (4): the r trajectories are chosen among them",
+        ),
+        (
+            "sweep_a.toml",
+            "seed = 1\ndesign = \"morris\"\ntrajectories = 4\n[vary]\n\"population.firms\" = { min = 100, max = 102 }\n",
+            "error: {plan}: vary.population.firms: an integer range needs at least 4 values for 4 levels",
+        ),
+        (
+            "sweep_a.toml",
+            "seed = 1\ndesign = \"sobol\"\nsamples = 8\ntrajectories = 3\n[vary]\n\"cooperation.tie_decay\" = { min = 0.1, max = 0.5 }\n",
+            "error: {plan}: trajectories: only morris designs take trajectories",
+        ),
+        (
+            "sweep_a.toml",
+            "seed = 1\ndesign = \"sobol\"\nsamples = 8\n[vary]\n\"cooperation.tie_decay\" = { min = 0.0, max = 0.5, scale = \"log\" }\n",
+            "error: {plan}: vary.cooperation.tie_decay.min: a log scale needs min > 0; found 0.0",
+        ),
+        (
+            "sweep_a.toml",
+            "seed = 1\ndesign = \"lhs\"\nsamples = 8\n[vary]\n\"cooperation.tie_decay\" = { min = 0.1, max = 0.5, group = \"g\" }\n",
+            "error: {plan}: vary.cooperation.tie_decay.group: only morris and sobol designs group parameters",
+        ),
+        (
+            "sweep_a.toml",
+            "seed = 1\ndesign = \"file\"\n",
+            "error: {plan}: file: missing; a file design needs file = \"points.csv\" (a CSV file, one column per parameter by dotted path)",
         ),
         (
             "sweep_a.toml",
@@ -668,6 +708,108 @@ fn shard_slurm_reads_the_array_task() {
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
+}
+
+#[test]
+fn file_designs_run_the_rows_of_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |csv: &str| {
+        std::fs::write(dir.path().join("points.csv"), csv).unwrap();
+        let plan = dir.path().join("p.toml");
+        std::fs::write(
+            &plan,
+            format!(
+                "base = \"{}\"\nseed = 1\nreplicates = 2\ndesign = \"file\"\nfile = \"points.csv\"\n",
+                tiny()
+            ),
+        )
+        .unwrap();
+        plan
+    };
+    let plan = write("cooperation.tie_decay,population.firms\n0.1,300\n0.25,310\n");
+    let out = dir.path().join("out");
+    let o = sweep(&[s(&plan), "--out", s(&out), "--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let d = common::Table::read(&out.join("design.csv"));
+    assert_eq!(d.header[3..], ["cooperation.tie_decay", "population.firms"]);
+    let rows: Vec<Vec<&str>> = d
+        .rows
+        .iter()
+        .map(|r| r[3..].iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["0.1", "300"],
+            ["0.1", "300"],
+            ["0.25", "310"],
+            ["0.25", "310"]
+        ]
+    );
+    for (csv, needle) in [
+        (
+            "cooperation.tie_decay,population.firms\n0.1,abc\n",
+            "row 1, column `population.firms`: `abc` is not an integer",
+        ),
+        ("cooperation.tie_decay\n1.5\n", "design point 0"),
+        (
+            "cooperation.tie_dekay\n0.5\n",
+            "column `cooperation.tie_dekay`",
+        ),
+        ("cooperation.tie_decay\n", "has no rows"),
+    ] {
+        let plan = write(csv);
+        let o = sweep(&[s(&plan), "--out", s(&dir.path().join("bad")), "--dry-run"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{csv}: {err}");
+        assert!(
+            err.contains(needle) && err.lines().count() == 1,
+            "{csv}: {err}"
+        );
+    }
+}
+
+#[test]
+fn morris_and_sobol_designs_follow_the_seed_only() {
+    let dir = tempfile::tempdir().unwrap();
+    for (body, points) in [
+        (
+            "design = \"morris\"\ntrajectories = 5\ncandidates = 9\n[vary]\n\
+             \"cooperation.tie_decay\" = { min = 0.1, max = 0.5, group = \"g\" }\n\
+             \"cooperation.renewal_rate\" = { min = 0.5, max = 0.9, group = \"g\" }\n\
+             \"proximity.decay_length_km\" = { min = 5.0, max = 80.0, scale = \"log\" }\n",
+            5 * 3,
+        ),
+        (
+            "design = \"sobol\"\nsamples = 16\nsecond_order = true\n[vary]\n\
+             \"cooperation.tie_decay\" = { min = 0.1, max = 0.5 }\n\
+             \"proximity.decay_length_km\" = { min = 5.0, max = 80.0, scale = \"log\" }\n",
+            16 * 6,
+        ),
+    ] {
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, format!("base = \"{}\"\nseed = 3\n{body}", tiny())).unwrap();
+        let a = Plan::load(&path).unwrap();
+        let b = Plan::load(&path).unwrap();
+        assert_eq!(a.point_count(), points);
+        let all = |p: &Plan| (0..p.point_count()).map(|i| p.point(i)).collect::<Vec<_>>();
+        assert_eq!(all(&a), all(&b));
+        for point in all(&a) {
+            let x = point.last().unwrap().as_float().unwrap();
+            assert!((5.0..=80.0).contains(&x), "{x}");
+        }
+        if body.contains("morris") {
+            // The two members of a group move together.
+            let pts = all(&a);
+            for w in pts.windows(2) {
+                assert_eq!(w[0][0] != w[1][0], w[0][1] != w[1][1]);
+            }
+        }
+        std::fs::write(&path, format!("base = \"{}\"\nseed = 4\n{body}", tiny())).unwrap();
+        assert_ne!(all(&Plan::load(&path).unwrap()), all(&a));
+    }
+    let m = Plan::load(&root().join("scenarios/sweep_morris.toml")).unwrap();
+    assert!(m.factors.len() >= 20);
 }
 
 #[test]

@@ -20,6 +20,9 @@ pub fn parse_args() -> Result<Cli, ExitCode> {
         .mut_subcommands(|c| c.allow_negative_numbers(true))
         .mut_subcommand("sweep", |c| {
             c.mut_arg("shard", |a| a.allow_hyphen_values(true))
+        })
+        .mut_subcommand("calibrate", |c| {
+            c.mut_arg("shard", |a| a.allow_hyphen_values(true))
         });
     let result = command
         .try_get_matches()
@@ -209,5 +212,56 @@ pub fn count_option(name: &str, value: Option<usize>) -> Result<usize, Failure> 
         ))),
         Some(n) => Ok(n),
         None => Ok(cores()),
+    }
+}
+
+/// The options of commands that run many simulations into a folder
+/// (`sweep`, `calibrate`).
+#[derive(clap::Args)]
+pub struct BatchArgs {
+    /// Folder [default: output/<plan file stem>, or output/<stem>.shard-I-of-N].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Runs simulated at the same time [default: all cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Threads shared by the runs' steps [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Run only part I of N (a sweep's runs with run_id % N == I, a calibration's restarts
+    /// with k % N == I), or `slurm` to take it from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, value_name = "I/N|slurm")]
+    pub shard: Option<String>,
+    /// Continue an interrupted sweep or calibration in its folder: only the missing runs are simulated.
+    #[arg(long)]
+    pub resume: bool,
+    /// Replace the folder if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar and no summary.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Without a terminal, print a plain progress line at most every SECONDS.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub progress_every: u64,
+}
+
+impl BatchArgs {
+    /// `--out`, or `output/<plan stem>` (with `.shard-I-of-N` for a shard).
+    pub fn folder(&self, plan: &Path, shard: Option<proxima::sweep::Shard>) -> PathBuf {
+        if let Some(out) = &self.out {
+            return out.clone();
+        }
+        let base = default_out(plan);
+        match shard {
+            Some(s) => {
+                let name = base
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                base.with_file_name(format!("{name}.shard-{}-of-{}", s.index, s.count))
+            }
+            None => base,
+        }
     }
 }

@@ -1,11 +1,13 @@
 //! `proxima`: the command line. It parses the arguments, hands each command
 //! to its file (`run.rs`, `validate.rs`, `params.rs`, `sweep.rs`,
-//! `compare.rs`, `merge.rs`, `plot.rs`) and maps the error to an exit code; the
+//! `compare.rs`, `merge.rs`, `plot.rs`, `analyse.rs`, `calibrate.rs`) and maps the error to an exit code; the
 //! progress display is `progress.rs`, the memory pre-flight
 //! `preflight.rs`, the allocator and thread tuning `tuning.rs`. Everything
 //! else lives in the library.
 
+mod analyse;
 mod args;
+mod calibrate;
 mod compare;
 mod merge;
 mod params;
@@ -48,6 +50,10 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Draw the figures of a run or sweep folder (SVG) and a page that shows them.
     Plot(plot::PlotArgs),
+    /// Morris or Sobol' sensitivity indices of a sweep folder.
+    Analyse(analyse::AnalyseArgs),
+    /// Fit parameters to documented figures (CMA-ES): resumable, shardable.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// How a command failed.
@@ -74,6 +80,8 @@ fn main() -> ExitCode {
         Command::Compare(a) => compare::compare(a),
         Command::Merge(a) => merge::merge(a),
         Command::Plot(a) => plot::plot(a),
+        Command::Analyse(a) => analyse::analyse(a),
+        Command::Calibrate(a) => calibrate::calibrate(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,5 @@
 //! `proxima merge`: merge the finished shard folders of one plan into one
-//! sweep folder.
+//! sweep (or calibration) folder.
 
 use std::path::PathBuf;
 
@@ -22,6 +22,20 @@ pub struct MergeArgs {
 
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let MergeArgs { out, shards, force } = args;
+    if shards
+        .first()
+        .is_some_and(|d| proxima::calibrate::is_calibration(d))
+    {
+        let (evaluations, best) =
+            proxima::calibrate::merge(&out, &shards, force).map_err(Failure::Input)?;
+        eprintln!(
+            "wrote {} ({evaluations} points from {} shards; best distance {})",
+            out.display(),
+            shards.len(),
+            best.map_or("none".into(), |b| format!("{b:.4}"))
+        );
+        return Ok(());
+    }
     let r = proxima::sweep::merge(&out, &shards, force).map_err(Failure::Input)?;
     report_stale(&r.stale_removed);
     eprintln!(

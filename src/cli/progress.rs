@@ -131,16 +131,12 @@ pub struct SweepBar {
 
 impl SweepProgress for SweepBar {
     fn start(&self, runs: u64, done: u64) {
-        self.runs.store(runs, Ordering::Relaxed);
-        self.done.store(done, Ordering::Relaxed);
-        self.resumed.store(done, Ordering::Relaxed);
-        if let Ok(shown) = self.shown.lock()
-            && let Shown::Bar(b) = &*shown
-        {
-            b.set_length(runs);
-            b.set_position(done);
-            b.reset_eta();
-        }
+        start_bar(
+            &self.shown,
+            [&self.runs, &self.done, &self.resumed],
+            runs,
+            done,
+        );
     }
 
     fn run_done(&self, _spec: &RunSpec, ok: bool) {
@@ -178,5 +174,73 @@ pub fn report_stale(removed: &[proxima::output::StalePartial]) {
             s.path.display(),
             s.pid
         );
+    }
+}
+
+/// The progress of a calibration: runs of the budget, and the best
+/// distance so far.
+pub struct CalibrationBar {
+    pub shown: std::sync::Mutex<Shown>,
+    pub runs: AtomicU64,
+    pub done: AtomicU64,
+    pub resumed: AtomicU64,
+    pub best: std::sync::Mutex<String>,
+}
+
+impl proxima::calibrate::CalibrationProgress for CalibrationBar {
+    fn start(&self, runs: u64, done: u64) {
+        start_bar(
+            &self.shown,
+            [&self.runs, &self.done, &self.resumed],
+            runs,
+            done,
+        );
+    }
+
+    fn run_done(&self, _ok: bool) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let best = self.best.lock().map(|b| b.clone()).unwrap_or_default();
+        let Ok(mut shown) = self.shown.lock() else {
+            return;
+        };
+        match &mut *shown {
+            Shown::Bar(b) => b.inc(1),
+            Shown::Lines(lines) => lines.tick(
+                "run",
+                done,
+                self.runs.load(Ordering::Relaxed),
+                self.resumed.load(Ordering::Relaxed),
+                &best,
+            ),
+            Shown::Nothing => {}
+        }
+    }
+
+    fn generation(&self, restart: u64, generation: u64, best: f64) {
+        let text =
+            format!(" (restart {restart}, generation {generation}, best distance {best:.4})");
+        if let Ok(mut b) = self.best.lock() {
+            *b = text.clone();
+        }
+        if let Ok(shown) = self.shown.lock()
+            && let Shown::Bar(b) = &*shown
+        {
+            b.set_message(text.trim().to_string());
+        }
+    }
+}
+
+/// Set the length and position of a progress bar at the start of a sweep
+/// or calibration, and its counters (runs, done, resumed).
+fn start_bar(shown: &std::sync::Mutex<Shown>, counters: [&AtomicU64; 3], runs: u64, done: u64) {
+    counters[0].store(runs, Ordering::Relaxed);
+    counters[1].store(done, Ordering::Relaxed);
+    counters[2].store(done, Ordering::Relaxed);
+    if let Ok(shown) = shown.lock()
+        && let Shown::Bar(b) = &*shown
+    {
+        b.set_length(runs);
+        b.set_position(done);
+        b.reset_eta();
     }
 }

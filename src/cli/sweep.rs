@@ -9,7 +9,7 @@ use clap::Args;
 use proxima::sweep::{Plan, Shard, SweepOptions};
 
 use crate::Failure;
-use crate::args::{count_option, default_out};
+use crate::args::{BatchArgs, count_option};
 use crate::preflight::fit_jobs;
 use crate::progress::{Shown, SweepBar, report_stale};
 
@@ -17,50 +17,29 @@ use crate::progress::{Shown, SweepBar, report_stale};
 pub struct SweepArgs {
     /// Plan file (TOML, named sweep_*.toml).
     plan: PathBuf,
-    /// Sweep folder [default: output/<plan file stem>, or output/<stem>.shard-I-of-N].
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Runs simulated at the same time [default: all cores].
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Threads shared by the runs' steps [default: all cores]. Results do not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Run only part I of N (runs with run_id % N == I), or `slurm` to take it from
-    /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.
-    #[arg(long, value_name = "I/N|slurm")]
-    shard: Option<String>,
-    /// Continue an interrupted sweep in its folder: only the missing runs are simulated.
-    #[arg(long)]
-    resume: bool,
+    #[command(flatten)]
+    batch: BatchArgs,
     /// Print the number of runs and write design.csv only.
     #[arg(long)]
     dry_run: bool,
-    /// Replace the sweep folder if it exists.
-    #[arg(long)]
-    force: bool,
-    /// No progress bar and no summary.
-    #[arg(long)]
-    quiet: bool,
-    /// Without a terminal, print a plain progress line at most every SECONDS.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    progress_every: u64,
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let SweepArgs {
         plan: plan_path,
-        out,
+        batch,
+        dry_run,
+    } = args;
+    let BatchArgs {
         jobs,
         threads,
-        shard,
         resume,
-        dry_run,
         force,
         quiet,
         progress_every,
-    } = args;
-    let shard = shard.as_deref().map(parse_shard).transpose()?;
+        ..
+    } = batch;
+    let shard = batch.shard.as_deref().map(parse_shard).transpose()?;
     let jobs = count_option("jobs", jobs)?;
     let threads = count_option("threads", threads)?;
     // Plans whose factors enter rules across keys are checked point by
@@ -78,19 +57,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         }
     };
     let plan = Plan::load_with_progress(&plan_path, &checking).map_err(Failure::Input)?;
-    let out = out.unwrap_or_else(|| {
-        let base = default_out(&plan_path);
-        match shard {
-            Some(s) => {
-                let name = base
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                base.with_file_name(format!("{name}.shard-{}-of-{}", s.index, s.count))
-            }
-            None => base,
-        }
-    });
+    let out = batch.folder(&plan_path, shard);
     // Pre-flight: as many runs at once as fit in memory (results do not depend on it).
     let jobs = fit_jobs(&plan, &plan_path, jobs, force, quiet)?;
     let runs = plan.runs();
@@ -188,7 +155,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
 }
 
 /// `I/N`, or `slurm` read from the array task's environment.
-fn parse_shard(text: &str) -> Result<Shard, Failure> {
+pub(crate) fn parse_shard(text: &str) -> Result<Shard, Failure> {
     let bad =
         |message: String| Failure::Input(proxima::Error::scenario("--shard", "shard", message));
     if text == "slurm" {

@@ -17,6 +17,7 @@
 //!   when, and memory stays bounded by the runs in flight.
 
 mod design;
+mod morris;
 pub mod plan;
 
 use std::collections::BTreeSet;
@@ -30,7 +31,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-pub use design::{DesignKind, Domain, Factor};
+pub use design::{
+    DesignKind, Domain, Factor, Structure, from_unit, groups, saltelli_block, to_unit,
+};
 pub use plan::{Plan, RunSpec, series_columns, value_text};
 
 use crate::error::{Error, Result};
@@ -39,10 +42,10 @@ use crate::scenario::{Scenario, one_line};
 use crate::state::model::Model;
 use crate::statistics::StepRow;
 
-const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 const DESIGN: &str = "design.csv";
-const SHARD: &str = "shard.json";
-const PARTS: &str = "parts";
+pub(crate) const SHARD: &str = "shard.json";
+pub(crate) const PARTS: &str = "parts";
 const TIMESERIES: &str = "timeseries.csv";
 const SUMMARY: &str = "summary.csv";
 const RUNS: &str = "runs.csv";
@@ -153,7 +156,67 @@ struct Manifest<'a> {
     columns: &'a [String],
     years: Option<&'a BTreeSet<i64>>,
     files: [&'static str; 5],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    structure: Option<serde_json::Value>,
     base_scenario: &'a Scenario,
+}
+
+/// What the analysis of a Morris or Sobol' sweep (and a reader) needs of
+/// its design, recorded in `manifest.json`; a file design records the
+/// file's size and FNV-1a hash, so `--resume` refuses a changed file.
+fn structure_json(plan: &Plan) -> Option<serde_json::Value> {
+    let s = plan.structure();
+    match plan.design {
+        DesignKind::Morris | DesignKind::Sobol => {
+            let (names, of) = groups(&plan.factors);
+            let members: Vec<serde_json::Value> = names
+                .iter()
+                .enumerate()
+                .map(|(g, name)| {
+                    let paths: Vec<&str> = plan
+                        .factors
+                        .iter()
+                        .zip(&of)
+                        .filter(|(_, k)| **k == g)
+                        .map(|(f, _)| f.path.as_str())
+                        .collect();
+                    serde_json::json!({ "name": name, "factors": paths })
+                })
+                .collect();
+            Some(if plan.design == DesignKind::Morris {
+                serde_json::json!({
+                    "trajectories": s.trajectories,
+                    "levels": s.levels,
+                    "delta": s.delta(),
+                    "candidates": s.candidates,
+                    "groups": members,
+                })
+            } else {
+                serde_json::json!({
+                    "samples": s.samples,
+                    "second_order": s.second_order,
+                    "block": saltelli_block(names.len(), s.second_order),
+                    "sequence": "Sobol' (Joe-Kuo directions of sobol_burley 0.5), Owen-scrambled, B rows paired with A rows at random",
+                    "sequence_seed": plan.sobol_seed(),
+                    "groups": members,
+                })
+            })
+        }
+        DesignKind::File => {
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            let mut cells = 0u64;
+            for column in &s.file {
+                for v in column {
+                    for b in value_text(v).bytes().chain([0x1f]) {
+                        hash = (hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+                    }
+                    cells += 1;
+                }
+            }
+            Some(serde_json::json!({ "cells": cells, "fnv1a64": format!("{hash:016x}") }))
+        }
+        _ => None,
+    }
 }
 
 /// The text of a sweep's `manifest.json` (identical for every shard).
@@ -177,6 +240,7 @@ pub fn manifest_text(plan: &Plan) -> Result<String> {
         columns: &plan.columns,
         years: plan.years.as_ref(),
         files: [MANIFEST, DESIGN, TIMESERIES, SUMMARY, RUNS],
+        structure: structure_json(plan),
         base_scenario: &plan.resolved_base.scenario,
     };
     serde_json::to_string_pretty(&m)
@@ -277,7 +341,7 @@ fn shard_text(shard: &Shard, runs: u64) -> Result<String> {
 
 use crate::output::write_atomic;
 
-fn tmp_path(path: &Path) -> PathBuf {
+pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -348,7 +412,7 @@ fn io_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
 }
 
 /// Fields of a run's rows, exactly as a single run writes them.
-fn row_fields(rows: &[StepRow]) -> Result<Vec<csv::StringRecord>> {
+pub(crate) fn row_fields(rows: &[StepRow]) -> Result<Vec<csv::StringRecord>> {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
@@ -424,7 +488,7 @@ fn write_part(
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
 }
 
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -785,6 +849,42 @@ fn run_id_of(rec: &csv::ByteRecord) -> Option<u64> {
     std::str::from_utf8(rec.get(0)?).ok()?.parse().ok()
 }
 
+/// The shard of `dir`, a finished shard folder (it holds `finished` and no
+/// `parts/`) made from the same plan as `first` (the same `manifest`).
+pub(crate) fn same_plan_shard(
+    dir: &Path,
+    first: &Path,
+    manifest: &[u8],
+    finished: &str,
+) -> Result<Shard> {
+    let bad = |message: String| Error::Output {
+        path: dir.to_path_buf(),
+        message,
+    };
+    let read = |name: &str| -> Result<Vec<u8>> {
+        let path = dir.join(name);
+        crate::util::input::read_text(&path)
+            .map(String::into_bytes)
+            .map_err(|message| Error::Output { path, message })
+    };
+    if dir.join(PARTS).exists() || !dir.join(finished).exists() {
+        return Err(bad(
+            "is not a finished shard (resume it with --resume first)".into(),
+        ));
+    }
+    if read(MANIFEST)? != manifest {
+        return Err(bad(format!(
+            "was not made from the same plan as {} (manifest.json differs)",
+            first.display()
+        )));
+    }
+    serde_json::from_slice::<serde_json::Value>(&read(SHARD)?)
+        .ok()
+        .and_then(|v| v.get("shard").cloned())
+        .and_then(|s| serde_json::from_value(s).ok())
+        .ok_or_else(|| bad("is not a shard (no readable shard.json)".into()))
+}
+
 /// Put finished shards of one plan back into one sweep folder, identical
 /// byte for byte to the folder of the whole plan run at once.
 pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeReport> {
@@ -818,21 +918,7 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
     let mut by_index: Vec<Option<ShardIn>> = Vec::new();
     let mut count = None;
     for dir in shard_dirs {
-        if dir.join(PARTS).exists() || !dir.join(RUNS).exists() {
-            return Err(bad(
-                dir,
-                "is not a finished shard (resume it with --resume first)".into(),
-            ));
-        }
-        if read(dir, MANIFEST)? != manifest {
-            return Err(bad(
-                dir,
-                format!(
-                    "was not made from the same plan as {} (manifest.json differs)",
-                    first.display()
-                ),
-            ));
-        }
+        let shard = same_plan_shard(dir, first, &manifest, RUNS)?;
         let same =
             crate::util::input::same_bytes(&dir.join(DESIGN), &design).map_err(|message| {
                 Error::Output {
@@ -846,11 +932,6 @@ pub fn merge(out: &Path, shard_dirs: &[PathBuf], force: bool) -> Result<MergeRep
                 format!("has another design.csv than {}", first.display()),
             ));
         }
-        let shard: Shard = serde_json::from_slice::<serde_json::Value>(&read(dir, SHARD)?)
-            .ok()
-            .and_then(|v| v.get("shard").cloned())
-            .and_then(|s| serde_json::from_value(s).ok())
-            .ok_or_else(|| bad(dir, "is not a shard (no readable shard.json)".into()))?;
         match count {
             None => {
                 count = Some(shard.count);

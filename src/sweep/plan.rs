@@ -29,7 +29,7 @@ use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::design::{self, Design, DesignKind, Domain, Factor};
+use super::design::{self, Design, DesignKind, Domain, Factor, Structure};
 use crate::error::{Error, Result};
 use crate::scenario::{
     Override, PLAN_MARKERS, ResolvedScenario, ScenarioChain, found, invalid_toml, kind, suggest,
@@ -117,7 +117,7 @@ fn plain(v: &toml_edit::Value) -> toml::Value {
     }
 }
 
-const DESIGN_NAMES: &[&str] = &["grid", "random", "lhs", "oat"];
+const DESIGN_NAMES: &[&str] = &["grid", "random", "lhs", "oat", "morris", "sobol", "file"];
 
 /// One run of a sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +170,11 @@ const PLAN_KEYS: &[&str] = &[
     "fixed",
     "vary",
     "output",
+    "trajectories",
+    "levels",
+    "candidates",
+    "second_order",
+    "file",
 ];
 const OUTPUT_KEYS: &[&str] = &["columns", "years"];
 const YEAR_KEYS: &[&str] = &["from", "to", "every"];
@@ -203,16 +208,17 @@ pub fn value_text(v: &toml::Value) -> String {
     }
 }
 
-struct Ctx<'a> {
-    origin: &'a str,
+/// Where a plan's errors point (its file).
+pub(crate) struct Ctx<'a> {
+    pub(crate) origin: &'a str,
 }
 
 impl Ctx<'_> {
-    fn err(&self, key: &str, message: impl Into<String>) -> Error {
+    pub(crate) fn err(&self, key: &str, message: impl Into<String>) -> Error {
         Error::scenario(self.origin, key, message)
     }
 
-    fn check_keys(
+    pub(crate) fn check_keys(
         &self,
         table: &IndexMap<String, Node>,
         prefix: &str,
@@ -229,14 +235,19 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn leaf<'n>(&self, node: &'n Node, key: &str, expected: &str) -> Result<&'n toml::Value> {
+    pub(crate) fn leaf<'n>(
+        &self,
+        node: &'n Node,
+        key: &str,
+        expected: &str,
+    ) -> Result<&'n toml::Value> {
         match node {
             Node::Leaf(v) => Ok(v),
             Node::Table(_) => Err(self.err(key, format!("expected {expected}, found a table"))),
         }
     }
 
-    fn integer(&self, node: &Node, key: &str, min: i64, max: i64) -> Result<i64> {
+    pub(crate) fn integer(&self, node: &Node, key: &str, min: i64, max: i64) -> Result<i64> {
         let v = self.leaf(node, key, "an integer")?;
         let toml::Value::Integer(i) = v else {
             return Err(self.err(key, format!("expected an integer, found {}", found(v))));
@@ -247,7 +258,12 @@ impl Ctx<'_> {
         Ok(*i)
     }
 
-    fn string<'n>(&self, node: &'n Node, key: &str, allowed: &[&str]) -> Result<&'n str> {
+    pub(crate) fn string<'n>(
+        &self,
+        node: &'n Node,
+        key: &str,
+        allowed: &[&str],
+    ) -> Result<&'n str> {
         let v = self.leaf(node, key, "a string")?;
         let toml::Value::String(s) = v else {
             return Err(self.err(key, format!("expected a string, found {}", found(v))));
@@ -273,7 +289,11 @@ fn join(prefix: &str, key: &str) -> String {
 /// Flatten a table of dotted paths (quoted `"a.b" = …` or nested `a.b = …`)
 /// into (path, leaf node) pairs in file order. A table with `min`/`max` keys
 /// is a range, hence a leaf.
-fn flatten<'n>(table: &'n IndexMap<String, Node>, prefix: &str, out: &mut Vec<(String, &'n Node)>) {
+pub(crate) fn flatten<'n>(
+    table: &'n IndexMap<String, Node>,
+    prefix: &str,
+    out: &mut Vec<(String, &'n Node)>,
+) {
     for (key, node) in table {
         let path = join(prefix, key);
         match node {
@@ -348,57 +368,38 @@ impl Plan {
             "grid" => DesignKind::Grid,
             "random" => DesignKind::Random,
             "lhs" => DesignKind::Lhs,
+            "morris" => DesignKind::Morris,
+            "sobol" => DesignKind::Sobol,
+            "file" => DesignKind::File,
             _ => DesignKind::Oat,
         };
         let samples = match (design, raw.get("samples")) {
+            (DesignKind::Sobol, Some(n)) => Some(ctx.integer(n, "samples", 2, 1 << 16)? as u64),
             (DesignKind::Random | DesignKind::Lhs, Some(n)) => {
                 Some(ctx.integer(n, "samples", 1, MAX_RUNS as i64)? as u64)
             }
-            (DesignKind::Random | DesignKind::Lhs, None) => {
+            (DesignKind::Random | DesignKind::Lhs | DesignKind::Sobol, None) => {
                 return Err(ctx.err(
                     "samples",
-                    "missing; random and lhs designs need samples = N",
+                    "missing; random, lhs and sobol designs need samples = N",
                 ));
             }
             (_, Some(_)) => {
                 return Err(ctx.err(
                     "samples",
-                    "only random and lhs designs take samples; grid and oat take lists of values",
+                    "only random, lhs and sobol designs take samples (morris takes trajectories)",
                 ));
             }
             (_, None) => None,
         };
+        let mut structure = design_structure(&ctx, &raw, design, samples)?;
         let common_seeds = match raw.get("seeds") {
             Some(n) => ctx.string(n, "seeds", &["independent", "common"])? == "common",
             None => false,
         };
 
         // [fixed]: overrides of every run.
-        let mut fixed = Vec::new();
-        if let Some(node) = raw.get("fixed") {
-            let Node::Table(t) = node else {
-                return Err(ctx.err("fixed", "expected a table of dotted paths and values"));
-            };
-            let mut leaves = Vec::new();
-            flatten(t, "", &mut leaves);
-            for (p, node) in leaves {
-                let key = format!("fixed.{p}");
-                if p == "run.seed" {
-                    return Err(ctx.err(&key, "the sweep derives each run's seed from `seed`; set the master seed instead"));
-                }
-                let value = match node {
-                    Node::Leaf(v) => v.clone(),
-                    Node::Table(_) => {
-                        return Err(ctx.err(&key, "expected a value, found a range"));
-                    }
-                };
-                fixed.push(Override {
-                    text: format!("{p}={} ({origin} [fixed])", value_text(&value)),
-                    path: p,
-                    value,
-                });
-            }
-        }
+        let fixed = fixed_overrides(&ctx, &raw, &origin)?;
         let resolved_base = base.resolve(&fixed).map_err(|e| match e {
             Error::Scenario {
                 origin: o,
@@ -410,8 +411,27 @@ impl Plan {
         let base_tree = toml::Value::try_from(&resolved_base.scenario)
             .map_err(|e| Error::Internal(format!("base scenario: {e}")))?;
 
-        // [vary]: the factors.
+        // [vary]: the factors (a file design: the file's columns).
         let mut factors = Vec::new();
+        if design == DesignKind::File {
+            if raw.contains_key("vary") {
+                return Err(ctx.err(
+                    "vary",
+                    "a file design takes its parameters from the file's columns; remove [vary]",
+                ));
+            }
+            let node = raw.get("file").ok_or_else(|| {
+                ctx.err(
+                    "file",
+                    "missing; a file design needs file = \"points.csv\" (a CSV file, one column per parameter by dotted path)",
+                )
+            })?;
+            let file = ctx.string(node, "file", &[])?;
+            let file_path = path.parent().unwrap_or(Path::new(".")).join(file);
+            let (f, columns) = read_design_file(&ctx, &file_path, &base_tree, &fixed)?;
+            factors = f;
+            structure.file = columns;
+        }
         match raw.get("vary") {
             Some(Node::Table(t)) => {
                 let mut leaves = Vec::new();
@@ -428,9 +448,10 @@ impl Plan {
         if factors.is_empty() && design != DesignKind::Grid {
             return Err(ctx.err(
                 "vary",
-                "missing or empty; random, lhs and oat designs need at least one parameter",
+                "missing or empty; random, lhs, oat, morris and sobol designs need at least one parameter",
             ));
         }
+        check_structure(&ctx, design, &factors, &structure)?;
 
         // [output]
         let all = series_columns()?;
@@ -499,7 +520,7 @@ impl Plan {
             common_seeds,
             fixed,
             factors,
-            points: Design::new(design, &[], 0, seed),
+            points: Design::new(design, &[], 0, seed, Structure::default()),
             column_index: columns
                 .iter()
                 .filter_map(|c| all.iter().position(|a| a == c))
@@ -507,7 +528,7 @@ impl Plan {
             columns,
             years,
         };
-        let n_points = plan.count_points().ok_or_else(|| {
+        let n_points = plan.count_points(&structure).ok_or_else(|| {
             ctx.err(
                 "vary",
                 format!("the design has more than {MAX_RUNS} points"),
@@ -537,16 +558,22 @@ impl Plan {
                 ),
             ));
         }
-        plan.points = Design::new(plan.design, &plan.factors, n_points, plan.seed);
+        plan.points = Design::new(plan.design, &plan.factors, n_points, plan.seed, structure);
         plan.check_points(&ctx, progress)?;
         Ok(plan)
     }
 
-    fn count_points(&self) -> Option<u64> {
+    fn count_points(&self, s: &Structure) -> Option<u64> {
+        let groups = design::groups(&self.factors).0.len() as u64;
         match self.design {
+            DesignKind::Morris => s.trajectories.checked_mul(groups + 1),
+            DesignKind::Sobol => s
+                .samples
+                .checked_mul(design::saltelli_block(groups as usize, s.second_order)),
+            DesignKind::File => Some(s.file.first().map_or(0, |c| c.len() as u64)),
             DesignKind::Grid => self.factors.iter().try_fold(1u64, |n, f| match &f.domain {
                 Domain::Values(v) => n.checked_mul(v.len() as u64),
-                Domain::Range { .. } => None,
+                _ => None,
             }),
             DesignKind::Random | DesignKind::Lhs => self.samples,
             DesignKind::Oat => Some(
@@ -555,7 +582,7 @@ impl Plan {
                     .iter()
                     .map(|f| match &f.domain {
                         Domain::Values(v) => v.len() as u64,
-                        Domain::Range { .. } => 0,
+                        _ => 0,
                     })
                     .sum::<u64>(),
             ),
@@ -566,6 +593,16 @@ impl Plan {
     /// Number of design points.
     pub fn point_count(&self) -> u64 {
         self.points.points()
+    }
+
+    /// What a Morris, Sobol' or file design holds besides its factors.
+    pub fn structure(&self) -> &Structure {
+        self.points.structure()
+    }
+
+    /// The seed of a Sobol' design's scrambled sequence.
+    pub fn sobol_seed(&self) -> u32 {
+        self.points.sobol_seed()
     }
 
     /// The values of the factors at design point `point`.
@@ -637,7 +674,10 @@ impl Plan {
                             Check::Listed(ok)
                         }
                     }
-                    Domain::Range { min, max, integer } => {
+                    Domain::File => Check::EachValue,
+                    Domain::Range {
+                        min, max, integer, ..
+                    } => {
                         let end = |x: f64| {
                             if *integer {
                                 toml::Value::Integer(x as i64)
@@ -819,7 +859,7 @@ impl Plan {
     }
 }
 
-fn number(ctx: &Ctx<'_>, v: &toml::Value, key: &str) -> Result<f64> {
+pub(crate) fn number(ctx: &Ctx<'_>, v: &toml::Value, key: &str) -> Result<f64> {
     let x = match v {
         toml::Value::Integer(i) => *i as f64,
         toml::Value::Float(f) => *f,
@@ -833,24 +873,60 @@ fn number(ctx: &Ctx<'_>, v: &toml::Value, key: &str) -> Result<f64> {
     Ok(x)
 }
 
-fn factor(
+/// The `[fixed]` table of a plan as overrides of every run.
+pub(crate) fn fixed_overrides(
     ctx: &Ctx<'_>,
-    design: DesignKind,
+    raw: &IndexMap<String, Node>,
+    origin: &str,
+) -> Result<Vec<Override>> {
+    let mut fixed = Vec::new();
+    if let Some(node) = raw.get("fixed") {
+        let Node::Table(t) = node else {
+            return Err(ctx.err("fixed", "expected a table of dotted paths and values"));
+        };
+        let mut leaves = Vec::new();
+        flatten(t, "", &mut leaves);
+        for (p, node) in leaves {
+            let key = format!("fixed.{p}");
+            if p == "run.seed" {
+                return Err(ctx.err(
+                    &key,
+                    "the sweep derives each run's seed from `seed`; set the master seed instead",
+                ));
+            }
+            let value = match node {
+                Node::Leaf(v) => v.clone(),
+                Node::Table(_) => {
+                    return Err(ctx.err(&key, "expected a value, found a range"));
+                }
+            };
+            fixed.push(Override {
+                text: format!("{p}={} ({origin} [fixed])", value_text(&value)),
+                path: p,
+                value,
+            });
+        }
+    }
+    Ok(fixed)
+}
+
+/// The base value of a varied parameter, after checking it may vary.
+fn parameter_base<'t>(
+    ctx: &Ctx<'_>,
+    key: &str,
     path: &str,
-    node: &Node,
-    base_tree: &toml::Value,
+    base_tree: &'t toml::Value,
     fixed: &[Override],
-) -> Result<Factor> {
-    let key = format!("vary.{path}");
+) -> Result<&'t toml::Value> {
     if path == "run.seed" {
         return Err(ctx.err(
-            &key,
+            key,
             "the sweep derives run.seed for every run; use replicates for more seeds",
         ));
     }
     if fixed.iter().any(|o| o.path == path) {
         return Err(ctx.err(
-            &key,
+            key,
             "is also in [fixed]; a parameter is either fixed or varied",
         ));
     }
@@ -866,23 +942,36 @@ fn factor(
                     let names: Vec<&str> = t.keys().map(String::as_str).collect();
                     let at = segments[..=i].join(".");
                     return Err(ctx.err(
-                        &key,
+                        key,
                         format!("`{at}` is not a scenario parameter; {}", suggest(s, &names)),
                     ));
                 }
             }
         }
-        return Err(ctx.err(&key, "is not a scenario parameter"));
+        return Err(ctx.err(key, "is not a scenario parameter"));
     };
     if base.is_table() {
-        return Err(ctx.err(&key, "is a section, not a parameter; name one of its keys"));
+        return Err(ctx.err(key, "is a section, not a parameter; name one of its keys"));
     }
+    Ok(base)
+}
+
+pub(crate) fn factor(
+    ctx: &Ctx<'_>,
+    design: DesignKind,
+    path: &str,
+    node: &Node,
+    base_tree: &toml::Value,
+    fixed: &[Override],
+) -> Result<Factor> {
+    let key = format!("vary.{path}");
+    let base = parameter_base(ctx, &key, path, base_tree, fixed)?;
     let domain = match node {
         Node::Leaf(toml::Value::Array(values)) => {
-            if design == DesignKind::Lhs {
+            if design.samples_ranges() {
                 return Err(ctx.err(
                     &key,
-                    "an lhs design samples ranges; write { min = …, max = … }",
+                    "lhs, morris and sobol designs sample ranges; write { min = …, max = … }",
                 ));
             }
             if values.is_empty() {
@@ -934,54 +1023,316 @@ fn factor(
                     "grid and oat designs take a list of values, e.g. [0.5, 1.0, 1.5]",
                 ));
             }
-            ctx.check_keys(t, &key, &["min", "max"])?;
-            let get = |k: &str| -> Result<&toml::Value> {
-                match t.get(k) {
-                    Some(Node::Leaf(v)) => Ok(v),
-                    Some(Node::Table(_)) => {
-                        Err(ctx.err(&format!("{key}.{k}"), "expected a number, found a table"))
-                    }
-                    None => Err(ctx.err(
-                        &key,
-                        format!("a range needs both min and max; {k} is missing"),
-                    )),
-                }
-            };
-            let (lo, hi) = (get("min")?, get("max")?);
-            let min = number(ctx, lo, &format!("{key}.min"))?;
-            let max = number(ctx, hi, &format!("{key}.max"))?;
-            let integer = match base {
-                toml::Value::Integer(_) => {
-                    if !(lo.is_integer() && hi.is_integer()) {
-                        return Err(ctx.err(
-                            &key,
-                            "is an integer parameter; min and max must be integers",
-                        ));
-                    }
-                    true
-                }
-                toml::Value::Float(_) => false,
-                other => {
-                    return Err(ctx.err(&key, format!("a range needs a numeric parameter; this one is {}; list its values instead", kind(other))));
-                }
-            };
-            if min >= max {
-                return Err(ctx.err(
-                    &key,
-                    format!(
-                        "min ({}) must be below max ({})",
-                        value_text(lo),
-                        value_text(hi)
-                    ),
-                ));
-            }
-            Domain::Range { min, max, integer }
+            ctx.check_keys(t, &key, RANGE_KEYS)?;
+            return range_factor(ctx, design, path, &key, t, base);
         }
     };
     Ok(Factor {
         path: path.to_string(),
         domain,
         base: base.clone(),
+        group: None,
+    })
+}
+
+const RANGE_KEYS: &[&str] = &["min", "max", "scale", "group"];
+
+/// A range `{ min, max, scale = "linear" | "log", group = "name" }`.
+fn range_factor(
+    ctx: &Ctx<'_>,
+    design: DesignKind,
+    path: &str,
+    key: &str,
+    t: &IndexMap<String, Node>,
+    base: &toml::Value,
+) -> Result<Factor> {
+    let get = |k: &str| -> Result<&toml::Value> {
+        match t.get(k) {
+            Some(Node::Leaf(v)) => Ok(v),
+            Some(Node::Table(_)) => {
+                Err(ctx.err(&format!("{key}.{k}"), "expected a number, found a table"))
+            }
+            None => Err(ctx.err(
+                key,
+                format!("a range needs both min and max; {k} is missing"),
+            )),
+        }
+    };
+    let (lo, hi) = (get("min")?, get("max")?);
+    let min = number(ctx, lo, &format!("{key}.min"))?;
+    let max = number(ctx, hi, &format!("{key}.max"))?;
+    let integer = match base {
+        toml::Value::Integer(_) => {
+            if !(lo.is_integer() && hi.is_integer()) {
+                return Err(ctx.err(key, "is an integer parameter; min and max must be integers"));
+            }
+            true
+        }
+        toml::Value::Float(_) => false,
+        other => {
+            return Err(ctx.err(
+                key,
+                format!(
+                    "a range needs a numeric parameter; this one is {}; list its values instead",
+                    kind(other)
+                ),
+            ));
+        }
+    };
+    if min >= max {
+        return Err(ctx.err(
+            key,
+            format!(
+                "min ({}) must be below max ({})",
+                value_text(lo),
+                value_text(hi)
+            ),
+        ));
+    }
+    let log = match t.get("scale") {
+        Some(n) => ctx.string(n, &format!("{key}.scale"), &["linear", "log"])? == "log",
+        None => false,
+    };
+    if log && min <= 0.0 {
+        return Err(ctx.err(
+            &format!("{key}.min"),
+            format!("a log scale needs min > 0; found {}", value_text(lo)),
+        ));
+    }
+    let group = match t.get("group") {
+        Some(_) if !matches!(design, DesignKind::Morris | DesignKind::Sobol) => {
+            return Err(ctx.err(
+                &format!("{key}.group"),
+                "only morris and sobol designs group parameters",
+            ));
+        }
+        Some(n) => Some(ctx.string(n, &format!("{key}.group"), &[])?.to_string()),
+        None => None,
+    };
+    Ok(Factor {
+        path: path.to_string(),
+        domain: Domain::Range {
+            min,
+            max,
+            integer,
+            log,
+        },
+        base: base.clone(),
+        group,
+    })
+}
+
+/// The keys of a Morris, Sobol' or file design, checked.
+fn design_structure(
+    ctx: &Ctx<'_>,
+    raw: &IndexMap<String, Node>,
+    design: DesignKind,
+    samples: Option<u64>,
+) -> Result<Structure> {
+    let only = |k: &str, kind: DesignKind, name: &str| -> Result<()> {
+        if raw.contains_key(k) && design != kind {
+            return Err(ctx.err(k, format!("only {name} designs take {k}")));
+        }
+        Ok(())
+    };
+    only("trajectories", DesignKind::Morris, "morris")?;
+    only("levels", DesignKind::Morris, "morris")?;
+    only("candidates", DesignKind::Morris, "morris")?;
+    only("second_order", DesignKind::Sobol, "sobol")?;
+    only("file", DesignKind::File, "file")?;
+    let mut s = Structure {
+        samples: samples.unwrap_or(0),
+        ..Structure::default()
+    };
+    if design == DesignKind::Morris {
+        s.trajectories = match raw.get("trajectories") {
+            Some(n) => ctx.integer(n, "trajectories", 2, 1_000_000)? as u64,
+            None => {
+                return Err(ctx.err(
+                    "trajectories",
+                    "missing; a morris design needs trajectories = r (10 to 50 is usual)",
+                ));
+            }
+        };
+        s.levels = match raw.get("levels") {
+            Some(n) => ctx.integer(n, "levels", 2, 1000)? as u64,
+            None => 4,
+        };
+        if !s.levels.is_multiple_of(2) {
+            return Err(ctx.err(
+                "levels",
+                format!(
+                    "{} is odd; allowed: an even number of levels (4 is usual)",
+                    s.levels
+                ),
+            ));
+        }
+        s.candidates = match raw.get("candidates") {
+            Some(n) => ctx.integer(n, "candidates", 0, 10_000)? as u64,
+            None => 0,
+        };
+        if s.candidates != 0 && s.candidates <= s.trajectories {
+            return Err(ctx.err(
+                "candidates",
+                format!(
+                    "{} must exceed trajectories ({}): the r trajectories are chosen among them",
+                    s.candidates, s.trajectories
+                ),
+            ));
+        }
+    }
+    if design == DesignKind::Sobol {
+        s.second_order = match raw.get("second_order") {
+            Some(n) => match ctx.leaf(n, "second_order", "true or false")? {
+                toml::Value::Boolean(b) => *b,
+                other => {
+                    return Err(ctx.err(
+                        "second_order",
+                        format!("expected true or false, found {}", found(other)),
+                    ));
+                }
+            },
+            None => false,
+        };
+    }
+    Ok(s)
+}
+
+/// What Morris and Sobol' designs need of their factors.
+fn check_structure(
+    ctx: &Ctx<'_>,
+    design: DesignKind,
+    factors: &[Factor],
+    s: &Structure,
+) -> Result<()> {
+    let groups = design::groups(factors).0.len();
+    if design == DesignKind::Sobol && groups > 128 {
+        return Err(ctx.err(
+            "vary",
+            format!(
+                "{groups} parameters or groups; a sobol design allows at most 128 (its sequence has 256 dimensions)"
+            ),
+        ));
+    }
+    if design == DesignKind::Morris {
+        for f in factors {
+            if let Domain::Range {
+                min,
+                max,
+                integer: true,
+                ..
+            } = f.domain
+                && max - min < (s.levels - 1) as f64
+            {
+                return Err(ctx.err(
+                    &format!("vary.{}", f.path),
+                    format!(
+                        "an integer range needs at least {} values for {} levels",
+                        s.levels, s.levels
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Largest design file read.
+const MAX_DESIGN_FILE: u64 = 256 << 20;
+
+/// The columns of a design file: a CSV file whose header names parameters
+/// by dotted path and whose rows are the points.
+fn read_design_file(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    base_tree: &toml::Value,
+    fixed: &[Override],
+) -> Result<(Vec<Factor>, Vec<Vec<toml::Value>>)> {
+    let shown = path.display().to_string();
+    let bad = |message: String| ctx.err("file", format!("{shown}: {message}"));
+    let file = crate::util::input::open_regular(path).map_err(&bad)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_DESIGN_FILE {
+        return Err(bad(format!(
+            "is {}; allowed: at most {}",
+            crate::memory::human(size),
+            crate::memory::human(MAX_DESIGN_FILE)
+        )));
+    }
+    let mut r = csv::Reader::from_reader(file);
+    let header = r
+        .headers()
+        .map_err(|e| bad(crate::scenario::one_line(&e.to_string())))?
+        .clone();
+    let mut factors = Vec::new();
+    for (i, name) in header.iter().enumerate() {
+        if header.iter().take(i).any(|h| h == name) {
+            return Err(bad(format!("column `{name}` appears twice")));
+        }
+        let base = parameter_base(ctx, "file", name, base_tree, fixed).map_err(|e| match e {
+            Error::Scenario { message, .. } => bad(format!("column `{name}`: {message}")),
+            other => other,
+        })?;
+        factors.push(Factor {
+            path: name.to_string(),
+            domain: Domain::File,
+            base: base.clone(),
+            group: None,
+        });
+    }
+    if factors.is_empty() {
+        return Err(bad("has no columns; name one parameter per column".into()));
+    }
+    let mut columns: Vec<Vec<toml::Value>> = vec![Vec::new(); factors.len()];
+    for (row, record) in r.records().enumerate() {
+        let record = record.map_err(|e| bad(crate::scenario::one_line(&e.to_string())))?;
+        if record.len() != factors.len() {
+            return Err(bad(format!(
+                "row {} has {} fields; the header has {}",
+                row + 1,
+                record.len(),
+                factors.len()
+            )));
+        }
+        for ((f, text), column) in factors.iter().zip(record.iter()).zip(&mut columns) {
+            let value = cell(&f.base, text.trim()).ok_or_else(|| {
+                bad(format!(
+                    "row {}, column `{}`: `{}` is not {}",
+                    row + 1,
+                    f.path,
+                    text.escape_default(),
+                    kind(&f.base)
+                ))
+            })?;
+            column.push(value);
+        }
+        if (row as u64 + 1) * factors.len() as u64 * 32 > design::MAX_DESIGN_BYTES {
+            return Err(bad(format!(
+                "has too many rows; allowed: at most {} values",
+                design::MAX_DESIGN_BYTES / 32
+            )));
+        }
+    }
+    if columns[0].is_empty() {
+        return Err(bad("has no rows".into()));
+    }
+    Ok((factors, columns))
+}
+
+/// A design-file cell as a value of its parameter's type.
+fn cell(base: &toml::Value, text: &str) -> Option<toml::Value> {
+    Some(match base {
+        toml::Value::Integer(_) => toml::Value::Integer(text.parse().ok()?),
+        toml::Value::Float(_) => {
+            let x: f64 = text.parse().ok()?;
+            if !x.is_finite() {
+                return None;
+            }
+            toml::Value::Float(x)
+        }
+        toml::Value::Boolean(_) => toml::Value::Boolean(text.parse().ok()?),
+        toml::Value::String(_) => toml::Value::String(text.to_string()),
+        _ => return None,
     })
 }
 
