@@ -990,13 +990,7 @@ fn one_case(
                 .collect();
             let case = format!("{text}\n--set {}", sets.join(" --set "));
             remember(&case);
-            run_case(stats, &case, clock, started, || {
-                let o: Vec<Override> = sets
-                    .iter()
-                    .map(|s| scenario::parse_override(s))
-                    .collect::<proxima::Result<_>>()?;
-                scenario::resolve_str("fuzz.toml", &text, &o).map(|_| ())
-            });
+            run_case(stats, &case, clock, started, || resolve_with(&text, &sets));
         }
         // Overrides of a shipped scenario.
         70..=94 => {
@@ -1010,13 +1004,7 @@ fn one_case(
                 .collect();
             let case = format!("--set {}", sets.join(" --set "));
             remember(&case);
-            run_case(stats, &case, clock, started, || {
-                let o: Vec<Override> = sets
-                    .iter()
-                    .map(|s| scenario::parse_override(s))
-                    .collect::<proxima::Result<_>>()?;
-                scenario::resolve_str("fuzz.toml", &text, &o).map(|_| ())
-            });
+            run_case(stats, &case, clock, started, || resolve_with(&text, &sets));
         }
         // A file with an `extends` chain, read from disk.
         95..=97 => {
@@ -1209,4 +1197,13 @@ fn binary_campaign(c: &Corpus, bin: &Path, n: u64, seed: u64, report: Option<&Pa
         }
     }
     stats.print("binary", started.elapsed().as_secs_f64(), report)
+}
+
+/// Resolve a scenario text with `--set` overrides, in process.
+fn resolve_with(text: &str, sets: &[String]) -> proxima::Result<()> {
+    let o: Vec<Override> = sets
+        .iter()
+        .map(|s| scenario::parse_override(s))
+        .collect::<proxima::Result<_>>()?;
+    scenario::resolve_str("fuzz.toml", text, &o).map(|_| ())
 }
