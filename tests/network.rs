@@ -218,7 +218,13 @@ fn partners_chosen_for_expected_gain_teach_more_and_raise_innovation() {
                 "--set",
                 "output.network_snapshot_years=[2025]",
                 "--set",
-                &format!("cooperation.expected_gain_weight={weight}"),
+                &format!("regimes.large_firm.weight_knowledge_gain={weight}"),
+                "--set",
+                &format!("regimes.decentralisation.weight_knowledge_gain={weight}"),
+                "--set",
+                &format!("regimes.clusters.weight_knowledge_gain={weight}"),
+                "--set",
+                &format!("regimes.transition.weight_knowledge_gain={weight}"),
             ],
         );
         assert!(o.status.success(), "{}", stderr(&o));

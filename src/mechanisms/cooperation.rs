@@ -24,7 +24,7 @@ use crate::state::authorities::{CLUSTER, relative_share};
 use crate::state::context::StepContext;
 use crate::state::model::Model;
 use crate::state::network::{Origin, Tie};
-use crate::state::proximity::knowledge_gain;
+use crate::state::proximity::{absorptive_capacity, knowledge_gain, realised_gain};
 use crate::state::reach::{Reach, RegionDraw};
 use crate::state::sectors::Profile;
 use crate::state::tally::Tally;
@@ -80,13 +80,12 @@ fn pair_probability(
     let o = k.organised(belonging, sim);
     let c = m.sectors.complementarity[fi.sector as usize][fj.sector as usize];
     // Partners valued for what they can teach: Nooteboom's inverted U of
-    // cognitive distance (0 by default: choice by proximity alone).
-    let w = m.scenario.cooperation.expected_gain_weight;
-    if w == 0.0 {
+    // cognitive distance (β_k = 0 by default: choice by proximity alone).
+    if k.beta_k == 0.0 {
         return k.tie_probability(g, o, c);
     }
     let gain = knowledge_gain(1.0 - sim, m.scenario.innovation.cognitive_distance_max);
-    k.tie_probability_plus(g, o, c, w * gain)
+    k.tie_probability_with_gain(g, o, c, gain)
 }
 
 /// Firms whose partner searches one thread interleaves.
@@ -891,23 +890,41 @@ fn research_candidate<R: rand::Rng + ?Sized>(
         .then_some(id as u32)
 }
 
-/// Knowledge profiles move towards partners' (`learning_rate` per unit of
-/// tie strength per year); local sourcing is rebuilt through local ties and
-/// eroded by globalisation pressure on footloose plants.
+/// Learning through ties. A firm absorbs new knowledge from each partner
+/// and from its research link ([`realised_gain`]: the learning rate times
+/// the tie's strength, Nooteboom's inverted U of their cognitive distance
+/// and its absorptive capacity) into its stock of ideas, which loses
+/// `knowledge_obsolescence` a year; its knowledge profile moves towards its
+/// partners' (`learning_rate` per unit of tie strength per year), so that
+/// what a partner can teach shrinks as they learn from each other. Local
+/// sourcing is rebuilt through local ties and eroded by globalisation
+/// pressure on footloose plants.
 fn learn(model: &mut Model, near: &[Near], ctx: &StepContext) {
     let m: &Model = model;
-    let lr = (m.scenario.cooperation.learning_rate * ctx.dt) as f32;
+    let rate = m.scenario.cooperation.learning_rate;
+    let lr = (rate * ctx.dt) as f32;
+    let ip = &m.scenario.innovation;
+    let cmax = ip.cognitive_distance_max;
+    let keep = (1.0 - ip.knowledge_obsolescence).powf(ctx.dt);
     let rebuild = m.scenario.firms.embeddedness_rebuild * ctx.dt;
     let gp = ctx.levers.globalisation_pressure * ctx.dt;
     let adj = &m.network.adjacency;
     let partners: Vec<(Profile, u16)> = adj.gather(|j| (near[j].knowledge, near[j].region));
-    let updates: Vec<([f32; N_KNOWLEDGE], f32)> = (0..m.firms.len())
+    let updates: Vec<([f32; N_KNOWLEDGE], f32, f32)> = (0..m.firms.len())
         .into_par_iter()
         .map(|i| {
             let f = &m.firms[i];
+            let absorb = absorptive_capacity(ip.absorptive_skill_effect, f.mean_skill);
+            let mut ideas = 0.0;
+            if let Some(org) = m.institutions.research.get(f.research as usize) {
+                let c = 1.0 - similarity(&f.knowledge, &org.knowledge);
+                ideas += realised_gain(rate, ip.research_gain, c, cmax, absorb);
+            }
             let mut k = f.knowledge;
             let (mut local, mut total) = (0.0, 0.0);
             for ((_, s), (knowledge, region)) in adj.neighbours(i).zip(&partners[adj.span(i)]) {
+                let c = 1.0 - similarity(&f.knowledge, knowledge);
+                ideas += realised_gain(rate, f64::from(s), c, cmax, absorb);
                 for (x, y) in k.iter_mut().zip(knowledge) {
                     *x += lr * s * (y - *x);
                 }
@@ -916,6 +933,7 @@ fn learn(model: &mut Model, near: &[Near], ctx: &StepContext) {
                     local += f64::from(s);
                 }
             }
+            let ideas = (f64::from(f.ideas) * keep + ideas * ctx.dt) as f32;
             normalise(&mut k);
             let mut e = f64::from(f.embeddedness);
             if total > 0.0 {
@@ -925,15 +943,16 @@ fn learn(model: &mut Model, near: &[Near], ctx: &StepContext) {
                 * f.ownership.exposure(&m.scenario.firms)
                 * m.sectors.exposure[f.sector as usize]
                 * e;
-            (k, e.clamp(0.0, 1.0) as f32)
+            (k, e.clamp(0.0, 1.0) as f32, ideas)
         })
         .collect();
     model
         .firms
         .par_iter_mut()
         .zip(updates)
-        .for_each(|(f, (k, e))| {
+        .for_each(|(f, (k, e, ideas))| {
             f.knowledge = k;
             f.embeddedness = e;
+            f.ideas = ideas;
         });
 }

@@ -23,34 +23,11 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 use crate::scenario::N_KNOWLEDGE;
-use crate::state::agents::NONE;
 use crate::state::context::StepContext;
 use crate::state::model::Model;
-use crate::state::proximity::knowledge_gain;
 use crate::state::sectors::Profile;
-use crate::util::profile::{normalise, similarity};
+use crate::util::profile::normalise;
 use crate::util::rng::Purpose;
-
-/// Knowledge a firm gains in a year from its partners and research link.
-/// `partners` holds the profile of every partner, aligned with the
-/// adjacency rows ([`crate::state::network::Adjacency::gather`]).
-pub fn knowledge_inflow(model: &Model, partners: &[Profile], i: usize) -> f64 {
-    let f = &model.firms[i];
-    let cmax = model.scenario.innovation.cognitive_distance_max;
-    let mut k = 0.0;
-    let adj = &model.network.adjacency;
-    for ((_, strength), knowledge) in adj.neighbours(i).zip(&partners[adj.span(i)]) {
-        let c = 1.0 - similarity(&f.knowledge, knowledge);
-        k += f64::from(strength) * knowledge_gain(c, cmax);
-    }
-    if f.research != NONE
-        && let Some(org) = model.institutions.research.get(f.research as usize)
-    {
-        let c = 1.0 - similarity(&f.knowledge, &org.knowledge);
-        k += model.scenario.innovation.research_gain * knowledge_gain(c, cmax);
-    }
-    k
-}
 
 /// Innovate, imitate and progress; returns the number of innovations.
 pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
@@ -65,22 +42,18 @@ pub fn innovate(model: &mut Model, ctx: &StepContext) -> u32 {
     let progress = (ctx.levers.technical_progress * ctx.dt).exp();
     let m: &Model = model;
     let eco_share = ctx.levers.environmental_constraint;
-    let partners: Vec<Profile> = m.network.adjacency.gather(|j| m.firms[j].knowledge);
     let updates: Vec<(f64, Option<Profile>, f32)> = (0..m.firms.len())
         .into_par_iter()
         .map(|i| {
             let f = &m.firms[i];
-            let inflow = knowledge_inflow(m, &partners, i);
             let size = (f64::from(f.employees.max(1)) / 10.0).powf(p.size_elasticity);
-            let absorb =
-                (1.0 + p.absorptive_skill_effect * (f64::from(f.mean_skill) - 0.5)).max(0.0);
             // A collaborative project raises the firm's own R&D effort.
             let effort = if u32::from(f.project_until) > ctx.step {
                 boost.get(f.cluster as usize).copied().unwrap_or(1.0)
             } else {
                 1.0
             };
-            let h = size * (p.base_rate * effort + p.knowledge_effect * inflow * absorb);
+            let h = size * (p.base_rate * effort + p.knowledge_effect * f64::from(f.ideas));
             let prob = 1.0 - (-h * ctx.dt).exp();
             let mut rng = m
                 .streams

@@ -435,8 +435,6 @@ pub struct CooperationParams {
     pub fair_size: i64,
     pub learning_rate: f64,
     pub research_complementarity: f64,
-    /// Weight of the expected knowledge gain in the tie probability's logit.
-    pub expected_gain_weight: f64,
 }
 
 impl Default for CooperationParams {
@@ -456,7 +454,6 @@ impl Default for CooperationParams {
             fair_size: 50,
             learning_rate: 0.05,
             research_complementarity: 1.0,
-            expected_gain_weight: 0.0,
         }
     }
 }
@@ -474,6 +471,7 @@ pub struct InnovationParams {
     pub profile_mutation: f64,
     pub absorptive_skill_effect: f64,
     pub eco_step: f64,
+    pub knowledge_obsolescence: f64,
 }
 
 impl Default for InnovationParams {
@@ -481,13 +479,14 @@ impl Default for InnovationParams {
         Self {
             base_rate: 0.02,
             size_elasticity: 0.3,
-            knowledge_effect: 0.5,
+            knowledge_effect: 2.0,
             productivity_step: 0.05,
             cognitive_distance_max: 0.8,
             research_gain: 1.0,
             profile_mutation: 0.05,
             absorptive_skill_effect: 1.0,
             eco_step: 0.05,
+            knowledge_obsolescence: 0.2,
         }
     }
 }
@@ -862,6 +861,7 @@ pub struct RegimeParams {
     pub weight_geographic: f64,
     pub weight_organised: f64,
     pub weight_complementarity: f64,
+    pub weight_knowledge_gain: f64,
     pub tie_threshold: f64,
     pub distance_cost: f64,
     pub open_innovation: f64,
@@ -923,6 +923,7 @@ impl Default for Regimes {
             weight_geographic: 4.0,
             weight_organised: 1.0,
             weight_complementarity: 2.0,
+            weight_knowledge_gain: 0.0,
             tie_threshold: 6.0,
             distance_cost: 1.0,
             open_innovation: 0.01,

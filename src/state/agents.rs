@@ -116,6 +116,11 @@ pub struct Firm {
     /// its cluster organisation (see `mechanisms::instruments`). Steps fit
     /// in 16 bits: a run lasts at most 401 years of 12 steps.
     pub project_until: u16,
+    /// Knowledge absorbed from partners and from its research link that is
+    /// not yet obsolete (knowledge units): raised by learning
+    /// (`mechanisms::cooperation`), lost at `knowledge_obsolescence` a year;
+    /// drives the knowledge term of the innovation hazard.
+    pub ideas: f32,
 }
 
 impl Firm {
@@ -153,6 +158,7 @@ impl Firm {
         disruption: 0.0,
         disrupted_until: 0,
         project_until: 0,
+        ideas: 0.0,
     };
 }
 

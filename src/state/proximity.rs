@@ -26,6 +26,7 @@ pub struct Kernel {
     pub beta_g: f64,
     pub beta_o: f64,
     pub beta_c: f64,
+    pub beta_k: f64,
     pub theta: f64,
 }
 
@@ -42,6 +43,7 @@ impl Kernel {
             beta_g: levers.weight_geographic,
             beta_o: levers.weight_organised,
             beta_c: levers.weight_complementarity,
+            beta_k: levers.weight_knowledge_gain,
             theta: levers.tie_threshold,
         }
     }
@@ -64,11 +66,13 @@ impl Kernel {
         logistic(self.beta_g * g + self.beta_o * o + self.beta_c * c - self.theta)
     }
 
-    /// Probability of cooperation with `extra` added to the logit (the
-    /// weighted expected knowledge gain of the pair).
+    /// Probability of cooperation when the pair also expects the knowledge
+    /// gain `gain` from the tie (weighted by `β_k`).
     #[inline]
-    pub fn tie_probability_plus(&self, g: f64, o: f64, c: f64, extra: f64) -> f64 {
-        logistic(self.beta_g * g + self.beta_o * o + self.beta_c * c - self.theta + extra)
+    pub fn tie_probability_with_gain(&self, g: f64, o: f64, c: f64, gain: f64) -> f64 {
+        logistic(
+            self.beta_g * g + self.beta_o * o + self.beta_c * c + self.beta_k * gain - self.theta,
+        )
     }
 }
 
@@ -88,6 +92,21 @@ pub fn knowledge_gain(c: f64, c_max: f64) -> f64 {
         let x = c / c_max;
         4.0 * x * (1.0 - x)
     }
+}
+
+/// Knowledge a firm absorbs in a year from a partner (or research link) of
+/// weight `strength` at cognitive distance `c`: `λ · strength · gain(c) ·
+/// absorb`, `λ` the learning rate, `absorb` its absorptive capacity.
+#[inline]
+pub fn realised_gain(learning_rate: f64, strength: f64, c: f64, c_max: f64, absorb: f64) -> f64 {
+    learning_rate * strength * knowledge_gain(c, c_max) * absorb
+}
+
+/// Absorptive capacity of a firm whose employees have mean skill `skill`
+/// (Cohen & Levinthal 1990): `max(0, 1 + effect · (skill − 0.5))`.
+#[inline]
+pub fn absorptive_capacity(effect: f64, skill: f32) -> f64 {
+    (1.0 + effect * (f64::from(skill) - 0.5)).max(0.0)
 }
 
 #[cfg(test)]

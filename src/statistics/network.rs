@@ -11,11 +11,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::scenario::SECTOR_NAMES;
-use crate::state::agents::NONE;
+use crate::state::agents::{Firm, NONE};
 use crate::state::institutions::ClusterOrg;
 use crate::state::model::Model;
 use crate::state::network::{Adjacency, Origin};
-use crate::state::proximity::{Kernel, knowledge_gain};
+use crate::state::proximity::{Kernel, absorptive_capacity, realised_gain};
 use crate::util::geometry::distance;
 use crate::util::profile::similarity;
 
@@ -73,6 +73,11 @@ pub struct NodeRow {
 /// organisations with a member) and ties (firm ties by their ids, then
 /// research links and cluster memberships by firm id). `kernel` is the
 /// proximity kernel of that step.
+/// A firm's absorptive capacity under the scenario.
+fn absorb_of(m: &Model, f: &Firm) -> f64 {
+    absorptive_capacity(m.scenario.innovation.absorptive_skill_effect, f.mean_skill)
+}
+
 pub fn snapshot(m: &Model, kernel: &Kernel, year: i64) -> (Vec<NodeRow>, Vec<TieRow>) {
     let (ox, oy) = m.territory.origin;
     let region_name = |r: u16| m.territory.regions[r as usize].name.clone();
@@ -102,6 +107,8 @@ pub fn snapshot(m: &Model, kernel: &Kernel, year: i64) -> (Vec<NodeRow>, Vec<Tie
     let mut members = std::collections::BTreeSet::new();
     let cmax = m.scenario.innovation.cognitive_distance_max;
     for &i in &by_id {
+        let rate = m.scenario.cooperation.learning_rate;
+        let absorb = |f: &Firm| absorb_of(m, f);
         let f = &m.firms[i];
         if let Some(org) = research.get(f.research as usize) {
             linked[f.research as usize] = true;
@@ -116,9 +123,13 @@ pub fn snapshot(m: &Model, kernel: &Kernel, year: i64) -> (Vec<NodeRow>, Vec<Tie
                 cognitive_distance: Some(1.0 - sim),
                 organised: Some(kernel.organised(belonging, sim)),
                 age: None,
-                knowledge_gain: Some(
-                    m.scenario.innovation.research_gain * knowledge_gain(1.0 - sim, cmax),
-                ),
+                knowledge_gain: Some(realised_gain(
+                    rate,
+                    m.scenario.innovation.research_gain,
+                    1.0 - sim,
+                    cmax,
+                    absorb(f),
+                )),
                 strength: None,
             });
         }
@@ -187,6 +198,8 @@ pub fn snapshot(m: &Model, kernel: &Kernel, year: i64) -> (Vec<NodeRow>, Vec<Tie
 /// The ties between firms, in tie order (sorted by the firms' ids).
 fn firm_ties(m: &Model, kernel: &Kernel, year: i64) -> Vec<TieRow> {
     let cmax = m.scenario.innovation.cognitive_distance_max;
+    let rate = m.scenario.cooperation.learning_rate;
+    let absorb = |f: &Firm| absorb_of(m, f);
     let partner = m.scenario.proximity.partner_belonging;
     m.network
         .ties()
@@ -207,7 +220,13 @@ fn firm_ties(m: &Model, kernel: &Kernel, year: i64) -> Vec<TieRow> {
                 cognitive_distance: Some(1.0 - sim),
                 organised: Some(kernel.organised(belonging, sim)),
                 age: Some(year - i64::from(t.formed)),
-                knowledge_gain: Some(f64::from(t.strength) * knowledge_gain(1.0 - sim, cmax)),
+                knowledge_gain: Some(realised_gain(
+                    rate,
+                    f64::from(t.strength),
+                    1.0 - sim,
+                    cmax,
+                    absorb(a) + absorb(b),
+                )),
                 strength: Some(f64::from(t.strength)),
             }
         })
