@@ -436,6 +436,19 @@ fn plans_are_known_by_their_content() {
         &["validate", "my plan.toml"],
         "error: my plan.toml: is a sweep plan (it has `base`), not a scenario; run it with `proxima sweep my plan.toml`",
     );
+    write(
+        d,
+        "fit.toml",
+        &format!(
+            "base = {:?}\nseed = 1\ntargets = \"t.toml\"\nmethod = \"cmaes\"\ngenerations = 2\n",
+            tiny.to_str().unwrap()
+        ),
+    );
+    refused(
+        d,
+        &["validate", "fit.toml"],
+        "error: fit.toml: is a calibration plan (it has `base`), not a scenario; run it with `proxima calibrate fit.toml`",
+    );
     write(d, "s.toml", "[run]\nend_year = 2000\n");
     refused(
         d,

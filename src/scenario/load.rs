@@ -385,8 +385,14 @@ fn read_chain(
     }
     let mut table = parse_toml(&display, &text)?;
     if let Some(which) = PLAN_MARKERS.into_iter().find(|k| table.contains_key(*k)) {
+        // A calibration plan names its targets; a sweep plan does not.
+        let (kind, command) = if table.contains_key("targets") {
+            ("calibration plan", "calibrate")
+        } else {
+            ("sweep plan", "sweep")
+        };
         let message = format!(
-            "is a sweep plan (it has `{which}`), not a scenario; run it with `proxima sweep {display}`"
+            "is a {kind} (it has `{which}`), not a scenario; run it with `proxima {command} {display}`"
         );
         return Err(match child {
             Some((c, rel)) => Error::scenario(
