@@ -84,7 +84,9 @@ MAIN = [
     "cooperation.max_ties_base",
     "cooperation.tie_decay",
     "cooperation.renewal_rate",
+    "cooperation.learning_rate",
     "innovation.knowledge_effect",
+    "innovation.knowledge_obsolescence",
     "institutions.cluster_membership_rate",
     "symbiosis.search_rate",
     "symbiosis.transaction_cost",
@@ -137,6 +139,7 @@ lines = [
     "trajectories = 2",
     "levels = 4",
     "candidates = 30",
+    'seeds = "common"',
     "",
     "[vary]",
 ]
