@@ -11,16 +11,6 @@ use std::process::Command;
 
 use common::*;
 
-const ORIGINS: [&str; 7] = [
-    "spatial",
-    "partner_of_partner",
-    "cluster",
-    "group",
-    "event",
-    "ecosystem",
-    "project",
-];
-
 /// A cell by column name.
 fn get<'a>(t: &Table, row: &'a [String], name: &str) -> &'a str {
     &row[t.col(name)]
@@ -65,12 +55,12 @@ fn snapshot_files_hold_the_network_of_each_year() {
             .iter()
             .find(|r| get(&series, r, "year") == year)
             .unwrap();
-        for o in ORIGINS {
+        for o in FIRM_ORIGINS {
             let col = format!("ties_by_{o}");
             let n: u64 = get(&series, row, &col).parse().unwrap();
             assert_eq!(n, by_origin.get(o).copied().unwrap_or(0), "{year} {col}");
         }
-        let firm_ties: u64 = ORIGINS.iter().filter_map(|o| by_origin.get(o)).sum();
+        let firm_ties: u64 = FIRM_ORIGINS.iter().filter_map(|o| by_origin.get(o)).sum();
         assert_eq!(firm_ties.to_string(), get(&series, row, "ties"), "{year}");
         assert!(firm_ties > 0, "{year}: no ties");
         assert!(
@@ -193,7 +183,7 @@ fn gain_and_innovations(out: &Path) -> (f64, f64) {
     let gains: Vec<f64> = ties
         .rows
         .iter()
-        .filter(|r| ORIGINS.contains(&get(&ties, r, "origin")))
+        .filter(|r| FIRM_ORIGINS.contains(&get(&ties, r, "origin")))
         .map(|r| get(&ties, r, "knowledge_gain").parse().unwrap())
         .collect();
     let series = Table::read(&out.join("timeseries.csv"));

@@ -14,18 +14,6 @@ use std::sync::OnceLock;
 use common::*;
 
 const SEEDS: [u64; 3] = [1, 2, 3];
-/// Origins of firm-to-firm ties in ties.csv (research links and cluster
-/// memberships are ties to organisations).
-const FIRM_ORIGINS: [&str; 7] = [
-    "spatial",
-    "partner_of_partner",
-    "cluster",
-    "group",
-    "event",
-    "ecosystem",
-    "project",
-];
-
 type Series = BTreeMap<i64, BTreeMap<String, f64>>;
 
 fn workdir() -> &'static Path {

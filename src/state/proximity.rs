@@ -63,7 +63,7 @@ impl Kernel {
     /// Probability of cooperation given the three proximities.
     #[inline]
     pub fn tie_probability(&self, g: f64, o: f64, c: f64) -> f64 {
-        logistic(self.beta_g * g + self.beta_o * o + self.beta_c * c - self.theta)
+        self.tie_probability_with_gain(g, o, c, 0.0)
     }
 
     /// Probability of cooperation when the pair also expects the knowledge

@@ -68,16 +68,16 @@ pub struct NodeRow {
     pub kind: &'static str,
 }
 
-/// The network of the step just simulated: nodes (firms by id, then the
-/// research organisations with a linked firm, then the cluster
-/// organisations with a member) and ties (firm ties by their ids, then
-/// research links and cluster memberships by firm id). `kernel` is the
-/// proximity kernel of that step.
 /// A firm's absorptive capacity under the scenario.
 fn absorb_of(m: &Model, f: &Firm) -> f64 {
     absorptive_capacity(m.scenario.innovation.absorptive_skill_effect, f.mean_skill)
 }
 
+/// The network of the step just simulated: nodes (firms by id, then the
+/// research organisations with a linked firm, then the cluster
+/// organisations with a member) and ties (firm ties by their ids, then
+/// research links and cluster memberships by firm id). `kernel` is the
+/// proximity kernel of that step.
 pub fn snapshot(m: &Model, kernel: &Kernel, year: i64) -> (Vec<NodeRow>, Vec<TieRow>) {
     let (ox, oy) = m.territory.origin;
     let region_name = |r: u16| m.territory.regions[r as usize].name.clone();
@@ -106,9 +106,8 @@ pub fn snapshot(m: &Model, kernel: &Kernel, year: i64) -> (Vec<NodeRow>, Vec<Tie
     let mut linked = vec![false; research.len()];
     let mut members = std::collections::BTreeSet::new();
     let cmax = m.scenario.innovation.cognitive_distance_max;
+    let rate = m.scenario.cooperation.learning_rate;
     for &i in &by_id {
-        let rate = m.scenario.cooperation.learning_rate;
-        let absorb = |f: &Firm| absorb_of(m, f);
         let f = &m.firms[i];
         if let Some(org) = research.get(f.research as usize) {
             linked[f.research as usize] = true;
@@ -128,7 +127,7 @@ pub fn snapshot(m: &Model, kernel: &Kernel, year: i64) -> (Vec<NodeRow>, Vec<Tie
                     m.scenario.innovation.research_gain,
                     1.0 - sim,
                     cmax,
-                    absorb(f),
+                    absorb_of(m, f),
                 )),
                 strength: None,
             });
@@ -199,7 +198,6 @@ pub fn snapshot(m: &Model, kernel: &Kernel, year: i64) -> (Vec<NodeRow>, Vec<Tie
 fn firm_ties(m: &Model, kernel: &Kernel, year: i64) -> Vec<TieRow> {
     let cmax = m.scenario.innovation.cognitive_distance_max;
     let rate = m.scenario.cooperation.learning_rate;
-    let absorb = |f: &Firm| absorb_of(m, f);
     let partner = m.scenario.proximity.partner_belonging;
     m.network
         .ties()
@@ -225,7 +223,7 @@ fn firm_ties(m: &Model, kernel: &Kernel, year: i64) -> Vec<TieRow> {
                     f64::from(t.strength),
                     1.0 - sim,
                     cmax,
-                    absorb(a) + absorb(b),
+                    absorb_of(m, a) + absorb_of(m, b),
                 )),
                 strength: Some(f64::from(t.strength)),
             }

@@ -21,6 +21,18 @@ pub fn small() -> PathBuf {
     root().join("tests/data/small.toml")
 }
 
+/// Origins of firm-to-firm ties in ties.csv (research links and cluster
+/// memberships are ties to organisations).
+pub const FIRM_ORIGINS: [&str; 7] = [
+    "spatial",
+    "partner_of_partner",
+    "cluster",
+    "group",
+    "event",
+    "ecosystem",
+    "project",
+];
+
 /// Run the binary with arguments.
 pub fn proxima(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_proxima"))
